@@ -1,0 +1,2 @@
+/** Small utilities shared by every module: progress reporting. */
+package org.disranker.core.util;
