@@ -1,0 +1,81 @@
+package org.disranker.retrieval;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.stream.Stream;
+import org.apache.lucene.analysis.Analyzer;
+import org.apache.lucene.analysis.en.EnglishAnalyzer;
+import org.apache.lucene.document.Field;
+import org.apache.lucene.document.StringField;
+import org.apache.lucene.document.TextField;
+import org.apache.lucene.index.IndexWriter;
+import org.apache.lucene.index.IndexWriterConfig;
+import org.apache.lucene.store.FSDirectory;
+import org.disranker.core.data.Document;
+import org.disranker.core.util.Progress;
+
+/**
+ * Builds a Lucene index for BM25 first-stage retrieval. Each document is indexed as one field,
+ * title and body together, analysed by Lucene's {@link EnglishAnalyzer} (standard tokenizer,
+ * lower case, English stop words, Porter stemming); the id is stored.
+ *
+ * <p>The index is built in a temporary folder beside the target and moved into place when
+ * complete, so an interrupted build never leaves a half index under the target name.
+ */
+public final class Bm25Index {
+  static final String ID = "id";
+  static final String CONTENTS = "contents";
+
+  private Bm25Index() {}
+
+  /** The analyzer used for documents and queries alike. */
+  public static Analyzer analyzer() {
+    return new EnglishAnalyzer();
+  }
+
+  /** Indexes the documents into {@code indexDir}, replacing any index there. */
+  public static void build(Path indexDir, Collection<Document> docs) {
+    Path target = indexDir.toAbsolutePath().normalize();
+    Path tmp = target.resolveSibling(target.getFileName() + ".building");
+    try {
+      deleteTree(tmp);
+      Files.createDirectories(tmp);
+      IndexWriterConfig cfg = new IndexWriterConfig(analyzer());
+      cfg.setOpenMode(IndexWriterConfig.OpenMode.CREATE);
+      cfg.setRAMBufferSizeMB(256);
+      try (FSDirectory dir = FSDirectory.open(tmp);
+          IndexWriter w = new IndexWriter(dir, cfg);
+          Progress p = Progress.start("index", docs.size())) {
+        for (Document d : docs) {
+          org.apache.lucene.document.Document ld = new org.apache.lucene.document.Document();
+          ld.add(new StringField(ID, d.id(), Field.Store.YES));
+          ld.add(new TextField(CONTENTS, d.text(), Field.Store.NO));
+          w.addDocument(ld);
+          p.step();
+        }
+        w.forceMerge(1);
+        w.commit();
+      }
+      deleteTree(target);
+      Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+    } catch (IOException e) {
+      throw new UncheckedIOException("building index " + indexDir, e);
+    }
+  }
+
+  static void deleteTree(Path p) throws IOException {
+    if (!Files.exists(p)) {
+      return;
+    }
+    try (Stream<Path> s = Files.walk(p)) {
+      for (Path q : s.sorted(Comparator.reverseOrder()).toList()) {
+        Files.delete(q);
+      }
+    }
+  }
+}
