@@ -58,8 +58,13 @@ public final class Main implements Runnable {
   }
 
   public static int execute(String... args) {
+    return commandLine(new Main(), args).execute(args);
+  }
+
+  /** As {@link #commandLine(Object)}, remembering the arguments for {@link #commandLine()}. */
+  static CommandLine commandLine(Object command, String... args) {
     invocation = List.of(args);
-    return commandLine(new Main()).execute(args);
+    return commandLine(command);
   }
 
   public static void main(String[] args) {
