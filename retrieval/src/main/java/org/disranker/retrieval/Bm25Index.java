@@ -6,8 +6,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.Collection;
-import java.util.Comparator;
-import java.util.stream.Stream;
 import org.apache.lucene.analysis.Analyzer;
 import org.apache.lucene.analysis.en.EnglishAnalyzer;
 import org.apache.lucene.document.Field;
@@ -17,6 +15,7 @@ import org.apache.lucene.index.IndexWriter;
 import org.apache.lucene.index.IndexWriterConfig;
 import org.apache.lucene.store.FSDirectory;
 import org.disranker.core.data.Document;
+import org.disranker.core.io.FileTrees;
 import org.disranker.core.util.Progress;
 
 /**
@@ -43,7 +42,7 @@ public final class Bm25Index {
     Path target = indexDir.toAbsolutePath().normalize();
     Path tmp = target.resolveSibling(target.getFileName() + ".building");
     try {
-      deleteTree(tmp);
+      FileTrees.deleteRecursively(tmp);
       Files.createDirectories(tmp);
       IndexWriterConfig cfg = new IndexWriterConfig(analyzer());
       cfg.setOpenMode(IndexWriterConfig.OpenMode.CREATE);
@@ -61,21 +60,10 @@ public final class Bm25Index {
         w.forceMerge(1);
         w.commit();
       }
-      deleteTree(target);
+      FileTrees.deleteRecursively(target);
       Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
     } catch (IOException e) {
       throw new UncheckedIOException("building index " + indexDir, e);
-    }
-  }
-
-  static void deleteTree(Path p) throws IOException {
-    if (!Files.exists(p)) {
-      return;
-    }
-    try (Stream<Path> s = Files.walk(p)) {
-      for (Path q : s.sorted(Comparator.reverseOrder()).toList()) {
-        Files.delete(q);
-      }
     }
   }
 }

@@ -10,12 +10,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Instant;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Stream;
 import org.disranker.core.io.AtomicFiles;
+import org.disranker.core.io.FileTrees;
 
 /**
  * Runs pipeline stages in a run directory, one folder per stage, and skips a stage that already
@@ -64,7 +64,7 @@ public final class StageRunner {
           return new Result(name, dir, old.get("metrics"), true, old.path("seconds").asDouble());
         }
       }
-      deleteTree(partial);
+      FileTrees.deleteRecursively(partial);
       Files.createDirectories(partial);
       System.err.println("stage " + name + ": running");
       Instant start = Instant.now();
@@ -79,7 +79,7 @@ public final class StageRunner {
       m.put("seconds", Math.round(seconds * 10) / 10.0);
       m.set("metrics", JSON.valueToTree(metrics));
       AtomicFiles.writeString(partial.resolve("manifest.json"), JSON.writeValueAsString(m) + "\n");
-      deleteTree(dir);
+      FileTrees.deleteRecursively(dir);
       Files.move(partial, dir, StandardCopyOption.ATOMIC_MOVE);
       System.err.printf("stage %s: done in %.1fs%n", name, seconds);
       return new Result(name, dir, m.get("metrics"), false, seconds);
@@ -104,16 +104,5 @@ public final class StageRunner {
       }
     }
     return out;
-  }
-
-  static void deleteTree(Path p) throws IOException {
-    if (!Files.exists(p)) {
-      return;
-    }
-    try (Stream<Path> s = Files.walk(p)) {
-      for (Path q : s.sorted(Comparator.reverseOrder()).toList()) {
-        Files.delete(q);
-      }
-    }
   }
 }

@@ -27,7 +27,7 @@ public final class Recall implements Metric {
 
   @Override
   public double perQuery(List<ScoredDoc> ranking, Map<String, Integer> judgments) {
-    long numRel = judgments.values().stream().filter(g -> g >= threshold).count();
+    long numRel = ReciprocalRank.countRelevant(judgments, threshold);
     if (numRel == 0) {
       return 0.0;
     }

@@ -34,4 +34,9 @@ public final class ReciprocalRank implements Metric {
     }
     return 0.0;
   }
+
+  /** Judged documents of grade at least {@code threshold}. */
+  static long countRelevant(Map<String, Integer> judgments, int threshold) {
+    return judgments.values().stream().filter(g -> g >= threshold).count();
+  }
 }
