@@ -1,0 +1,46 @@
+package org.disranker.model.bert;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import java.util.List;
+import org.disranker.model.tokenize.PairTokenizer;
+
+/**
+ * Encoded pairs padded to the longest of them (dynamic padding): ids, token types and attention
+ * mask as [batch, length] int64 arrays, padding id 0 with mask 0.
+ */
+public record Batch(long[] ids, long[] typeIds, long[] mask, int size, int length) {
+
+  public static Batch of(List<PairTokenizer.Pair> pairs) {
+    int len = 0;
+    for (PairTokenizer.Pair p : pairs) {
+      len = Math.max(len, p.length());
+    }
+    int n = pairs.size();
+    long[] ids = new long[n * len];
+    long[] types = new long[n * len];
+    long[] mask = new long[n * len];
+    for (int i = 0; i < n; i++) {
+      PairTokenizer.Pair p = pairs.get(i);
+      System.arraycopy(p.ids(), 0, ids, i * len, p.length());
+      System.arraycopy(p.typeIds(), 0, types, i * len, p.length());
+      for (int j = 0; j < p.length(); j++) {
+        mask[i * len + j] = 1;
+      }
+    }
+    return new Batch(ids, types, mask, n, len);
+  }
+
+  public NDArray idsArray(NDManager m) {
+    return m.create(ids, new Shape(size, length));
+  }
+
+  public NDArray typesArray(NDManager m) {
+    return m.create(typeIds, new Shape(size, length));
+  }
+
+  public NDArray maskArray(NDManager m) {
+    return m.create(mask, new Shape(size, length));
+  }
+}

@@ -1,0 +1,212 @@
+package org.disranker.model.bert;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.disranker.core.io.AtomicFiles;
+import org.disranker.core.io.InputFormatException;
+import org.disranker.model.io.DType;
+import org.disranker.model.io.Safetensors;
+import org.disranker.model.io.Tensor;
+import org.disranker.model.onnx.OnnxGraph;
+
+/**
+ * A BERT cross-encoder checkpoint in memory: config, weights under Hugging Face names (linear
+ * weights [out, in]; no {@code bert.} prefix) as F32, and the tokenizer.json bytes. The scoring
+ * head is {@code classifier.weight} [1, hidden] and {@code classifier.bias} [1]; a checkpoint
+ * without one (a plain encoder) gets a zero head.
+ */
+public record BertCheckpoint(BertConfig config, Map<String, Tensor> weights, byte[] tokenizerJson) {
+
+  /** all-minilm-l6-v2 inside the Maven artifact named in DESIGN.md: 6 layers, 12 heads. */
+  public static final String MINILM_ONNX = "all-minilm-l6-v2.onnx";
+  public static final String MINILM_TOKENIZER = "all-minilm-l6-v2-tokenizer.json";
+  public static final int MINILM_HEADS = 12;
+
+  /** Loads all-MiniLM-L6-v2 from the classpath (the langchain4j Maven artifact). */
+  public static BertCheckpoint minilm() {
+    return fromOnnxResource(MINILM_ONNX, MINILM_TOKENIZER, MINILM_HEADS);
+  }
+
+  /** Loads a BERT ONNX export and its tokenizer from classpath resources. */
+  public static BertCheckpoint fromOnnxResource(String onnx, String tokenizer, int heads) {
+    ClassLoader cl = BertCheckpoint.class.getClassLoader();
+    try (InputStream m = cl.getResourceAsStream(onnx);
+        InputStream t = cl.getResourceAsStream(tokenizer)) {
+      if (m == null || t == null) {
+        throw new IllegalArgumentException("resource " + (m == null ? onnx : tokenizer)
+            + " not on the classpath (is the pretrained model's Maven artifact a dependency?)");
+      }
+      return fromOnnx(OnnxGraph.read(m), heads, t.readAllBytes());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /**
+   * Reads the weights of a Hugging Face BERT exported to ONNX: named initializers keep their
+   * names; the anonymous MatMul weights are named after their node
+   * ({@code /encoder/layer.0/attention/self/query/MatMul} becomes {@code
+   * encoder.layer.0.attention.self.query.weight}) and transposed from [in, out] to [out, in].
+   */
+  public static BertCheckpoint fromOnnx(OnnxGraph g, int heads, byte[] tokenizerJson) {
+    Map<String, Tensor> w = new LinkedHashMap<>();
+    g.initializers().forEach((name, t) -> {
+      if (!name.startsWith("onnx::") && t.dtype() == DType.F32) {
+        w.put(name, t);
+      }
+    });
+    for (OnnxGraph.Node n : g.nodes()) {
+      if (!n.opType().equals("MatMul") || n.inputs().size() != 2) {
+        continue;
+      }
+      Tensor t = g.initializers().get(n.inputs().get(1));
+      if (t == null) {
+        continue;
+      }
+      String base = n.name().replaceFirst("^/", "").replaceFirst("/MatMul$", "").replace('/', '.');
+      w.put(base + ".weight", transpose(t));
+    }
+    return fromWeights(w, heads, tokenizerJson);
+  }
+
+  /** Builds a checkpoint from weights, inferring the shape (all but the number of heads). */
+  static BertCheckpoint fromWeights(Map<String, Tensor> w, int heads, byte[] tokenizerJson) {
+    Tensor words = w.get("embeddings.word_embeddings.weight");
+    if (words == null) {
+      throw new IllegalArgumentException("no embeddings.word_embeddings.weight: not a BERT model");
+    }
+    int layers = 0;
+    while (w.containsKey("encoder.layer." + layers + ".attention.self.query.weight")) {
+      layers++;
+    }
+    BertConfig c = new BertConfig((int) words.shape()[0], (int) words.shape()[1], layers, heads,
+        (int) w.get("encoder.layer.0.intermediate.dense.weight").shape()[0],
+        (int) w.get("embeddings.position_embeddings.weight").shape()[0],
+        (int) w.get("embeddings.token_type_embeddings.weight").shape()[0], 1e-12);
+    return of(c, w, tokenizerJson);
+  }
+
+  /** Validates weights against a config, adding a zero head if there is none. */
+  public static BertCheckpoint of(BertConfig c, Map<String, Tensor> weights, byte[] tokenizer) {
+    Map<String, Tensor> w = new LinkedHashMap<>();
+    weights.forEach((k, v) -> w.put(k.startsWith("bert.") ? k.substring(5) : k,
+        v.dtype() == DType.F32 ? v : v.to(DType.F32)));
+    if (!w.containsKey("classifier.weight")) {
+      w.put("classifier.weight", Tensor.ofFloats(new long[] {1, c.hiddenSize()},
+          new float[c.hiddenSize()]));
+      w.put("classifier.bias", Tensor.ofFloats(new long[] {1}, new float[1]));
+    }
+    Map<String, Tensor> ordered = new LinkedHashMap<>();
+    for (Map.Entry<String, long[]> e : expectedShapes(c).entrySet()) {
+      Tensor t = w.get(e.getKey());
+      if (t == null) {
+        throw new IllegalArgumentException("checkpoint lacks tensor " + e.getKey());
+      }
+      if (!java.util.Arrays.equals(t.shape(), e.getValue())) {
+        throw new IllegalArgumentException("tensor " + e.getKey() + " has shape "
+            + java.util.Arrays.toString(t.shape()) + ", config wants "
+            + java.util.Arrays.toString(e.getValue()));
+      }
+      ordered.put(e.getKey(), t);
+    }
+    return new BertCheckpoint(c, ordered, tokenizer);
+  }
+
+  /** Every tensor a BERT cross-encoder of this config has, with its shape, in a fixed order. */
+  public static Map<String, long[]> expectedShapes(BertConfig c) {
+    Map<String, long[]> m = new LinkedHashMap<>();
+    long h = c.hiddenSize();
+    long f = c.intermediateSize();
+    m.put("embeddings.word_embeddings.weight", new long[] {c.vocabSize(), h});
+    m.put("embeddings.position_embeddings.weight", new long[] {c.maxPositions(), h});
+    m.put("embeddings.token_type_embeddings.weight", new long[] {c.typeVocabSize(), h});
+    m.put("embeddings.LayerNorm.weight", new long[] {h});
+    m.put("embeddings.LayerNorm.bias", new long[] {h});
+    for (int i = 0; i < c.numLayers(); i++) {
+      String p = "encoder.layer." + i + ".";
+      for (String proj : List.of("attention.self.query", "attention.self.key",
+          "attention.self.value", "attention.output.dense")) {
+        m.put(p + proj + ".weight", new long[] {h, h});
+        m.put(p + proj + ".bias", new long[] {h});
+      }
+      m.put(p + "attention.output.LayerNorm.weight", new long[] {h});
+      m.put(p + "attention.output.LayerNorm.bias", new long[] {h});
+      m.put(p + "intermediate.dense.weight", new long[] {f, h});
+      m.put(p + "intermediate.dense.bias", new long[] {f});
+      m.put(p + "output.dense.weight", new long[] {h, f});
+      m.put(p + "output.dense.bias", new long[] {h});
+      m.put(p + "output.LayerNorm.weight", new long[] {h});
+      m.put(p + "output.LayerNorm.bias", new long[] {h});
+    }
+    m.put("classifier.weight", new long[] {1, h});
+    m.put("classifier.bias", new long[] {1});
+    return m;
+  }
+
+  /** The same model with only its first {@code n} layers (the paper's student from a 12-layer). */
+  public BertCheckpoint firstLayers(int n) {
+    BertConfig c = config.withLayers(n);
+    Map<String, Tensor> w = new LinkedHashMap<>();
+    for (String k : expectedShapes(c).keySet()) {
+      w.put(k, weights.get(k));
+    }
+    return new BertCheckpoint(c, w, tokenizerJson);
+  }
+
+  /** Reads a Hugging Face folder: config.json, model.safetensors (or shards), tokenizer.json. */
+  public static BertCheckpoint load(Path dir) {
+    Path cfg = dir.resolve("config.json");
+    Path tok = dir.resolve("tokenizer.json");
+    if (!Files.isRegularFile(cfg)) {
+      throw new InputFormatException(dir, "no config.json: not a Hugging Face model folder");
+    }
+    if (!Files.isRegularFile(tok)) {
+      throw new InputFormatException(dir, "no tokenizer.json");
+    }
+    try {
+      return of(BertConfig.read(cfg), Safetensors.readFolder(dir), Files.readAllBytes(tok));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Writes a Hugging Face folder (config.json, model.safetensors, tokenizer.json). */
+  public void save(Path dir) {
+    try {
+      Files.createDirectories(dir);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    config.write(dir.resolve("config.json"));
+    Safetensors.write(dir.resolve(Safetensors.SINGLE), weights, Map.of("format", "pt"));
+    AtomicFiles.writeBytes(dir.resolve("tokenizer.json"), os -> os.write(tokenizerJson));
+  }
+
+  static Tensor transpose(Tensor t) {
+    if (t.shape().length != 2) {
+      throw new IllegalArgumentException("transpose needs a matrix, got " + t);
+    }
+    int r = (int) t.shape()[0];
+    int c = (int) t.shape()[1];
+    float[] a = t.toFloats();
+    float[] b = new float[a.length];
+    for (int i = 0; i < r; i++) {
+      for (int j = 0; j < c; j++) {
+        b[j * r + i] = a[i * c + j];
+      }
+    }
+    return Tensor.ofFloats(new long[] {c, r}, b);
+  }
+
+  /** Names of the tensors, in order. */
+  public List<String> names() {
+    return new ArrayList<>(weights.keySet());
+  }
+}

@@ -1,0 +1,157 @@
+package org.disranker.model.bert;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.ndarray.types.SparseFormat;
+import ai.djl.nn.Activation;
+import ai.djl.nn.core.Embedding;
+import ai.djl.nn.norm.LayerNorm;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.disranker.model.io.Tensor;
+
+/**
+ * A BERT cross-encoder on DJL: embeddings (word + position + token type, LayerNorm), N encoder
+ * layers (multi-head self-attention and a GELU feed-forward block, each with a residual and
+ * post-LayerNorm), and the head {@code score = classifier(last_hidden_state[:, 0])}.
+ *
+ * <p>Parameters are kept under their Hugging Face names; linear weights are stored [in, out] so
+ * the forward pass multiplies without transposing, and converted back on {@link #toCheckpoint}.
+ * Results of each operation attach to the manager of its first operand, so callers pass inputs
+ * created in a per-batch sub-manager and close it after reading the outputs.
+ */
+public final class BertModel implements AutoCloseable {
+  private final BertConfig config;
+  private final NDManager manager;
+  private final Map<String, NDArray> params = new LinkedHashMap<>();
+
+  private BertModel(BertConfig config, NDManager manager) {
+    this.config = config;
+    this.manager = manager;
+  }
+
+  /** Puts a checkpoint's weights on a device. */
+  public static BertModel create(BertCheckpoint ckpt, Device device) {
+    BertModel m = new BertModel(ckpt.config(), NDManager.newBaseManager(device));
+    ckpt.weights().forEach((name, t) -> {
+      Tensor stored = isLinearWeight(name) ? BertCheckpoint.transpose(t) : t;
+      NDArray a = m.manager.create(stored.toFloats(), new Shape(stored.shape()));
+      a.setName(name);
+      m.params.put(name, a);
+    });
+    return m;
+  }
+
+  static boolean isLinearWeight(String name) {
+    return name.endsWith(".weight") && (name.contains(".attention.self.")
+        || name.endsWith("dense.weight") || name.equals("classifier.weight"));
+  }
+
+  public BertConfig config() {
+    return config;
+  }
+
+  public NDManager manager() {
+    return manager;
+  }
+
+  /** The trainable parameters, in checkpoint order. */
+  public List<NDArray> parameters() {
+    return new ArrayList<>(params.values());
+  }
+
+  public Map<String, NDArray> namedParameters() {
+    return params;
+  }
+
+  /** Copies the current weights out into a checkpoint. */
+  public BertCheckpoint toCheckpoint(byte[] tokenizerJson) {
+    Map<String, Tensor> w = new LinkedHashMap<>();
+    params.forEach((name, a) -> {
+      Tensor t = Tensor.ofFloats(a.getShape().getShape(), a.toFloatArray());
+      w.put(name, isLinearWeight(name) ? BertCheckpoint.transpose(t) : t);
+    });
+    return new BertCheckpoint(config, w, tokenizerJson);
+  }
+
+  private NDArray p(String name) {
+    NDArray a = params.get(name);
+    if (a == null) {
+      throw new IllegalStateException("missing parameter " + name);
+    }
+    return a;
+  }
+
+  private NDArray linear(NDArray x, String prefix) {
+    return x.matMul(p(prefix + ".weight")).add(p(prefix + ".bias"));
+  }
+
+  private NDArray layerNorm(NDArray x, String prefix) {
+    return LayerNorm.layerNorm(x, new Shape(config.hiddenSize()), p(prefix + ".weight"),
+        p(prefix + ".bias"), (float) config.layerNormEps()).singletonOrThrow();
+  }
+
+  /**
+   * The last hidden states [batch, length, hidden].
+   *
+   * @param ids token ids [batch, length], int64
+   * @param types token type ids [batch, length], int64
+   * @param mask attention mask [batch, length], 1 for tokens and 0 for padding
+   */
+  public NDArray encode(NDArray ids, NDArray types, NDArray mask) {
+    long b = ids.getShape().get(0);
+    long t = ids.getShape().get(1);
+    if (t > config.maxPositions()) {
+      throw new IllegalArgumentException("sequence of " + t + " tokens exceeds the model's "
+          + config.maxPositions() + " positions");
+    }
+    NDManager m = ids.getManager();
+    NDArray positions = m.arange(0, (int) t, 1, DataType.INT64).reshape(1, t);
+    NDArray x = Embedding.embedding(ids, p("embeddings.word_embeddings.weight"),
+        SparseFormat.DENSE).singletonOrThrow();
+    x = x.add(Embedding.embedding(positions, p("embeddings.position_embeddings.weight"),
+        SparseFormat.DENSE).singletonOrThrow());
+    x = x.add(Embedding.embedding(types, p("embeddings.token_type_embeddings.weight"),
+        SparseFormat.DENSE).singletonOrThrow());
+    x = layerNorm(x, "embeddings.LayerNorm");
+    // (1 - mask) * most-negative float, broadcast over heads and query positions
+    NDArray maskBias = mask.toType(DataType.FLOAT32, false).neg().add(1)
+        .mul(-Float.MAX_VALUE).reshape(b, 1, 1, t);
+    int heads = config.numHeads();
+    int hd = config.headSize();
+    float scale = (float) (1.0 / Math.sqrt(hd));
+    for (int i = 0; i < config.numLayers(); i++) {
+      String l = "encoder.layer." + i + ".";
+      NDArray q = linear(x, l + "attention.self.query").mul(scale)
+          .reshape(b, t, heads, hd).transpose(0, 2, 1, 3);
+      NDArray k = linear(x, l + "attention.self.key").reshape(b, t, heads, hd)
+          .transpose(0, 2, 3, 1);
+      NDArray v = linear(x, l + "attention.self.value").reshape(b, t, heads, hd)
+          .transpose(0, 2, 1, 3);
+      NDArray probs = q.matMul(k).add(maskBias).softmax(-1);
+      NDArray ctx = probs.matMul(v).transpose(0, 2, 1, 3).reshape(b, t, config.hiddenSize());
+      x = layerNorm(linear(ctx, l + "attention.output.dense").add(x),
+          l + "attention.output.LayerNorm");
+      NDArray ff = Activation.gelu(linear(x, l + "intermediate.dense"));
+      x = layerNorm(linear(ff, l + "output.dense").add(x), l + "output.LayerNorm");
+    }
+    return x;
+  }
+
+  /** Relevance scores [batch]: the head on the [CLS] state. */
+  public NDArray score(NDArray ids, NDArray types, NDArray mask) {
+    NDArray h = encode(ids, types, mask);
+    NDArray cls = h.get(":, 0, :");
+    return linear(cls, "classifier").reshape(-1);
+  }
+
+  @Override
+  public void close() {
+    manager.close();
+  }
+}
