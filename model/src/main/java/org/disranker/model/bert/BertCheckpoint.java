@@ -71,7 +71,7 @@ public record BertCheckpoint(BertConfig config, Map<String, Tensor> weights, byt
         continue;
       }
       String base = n.name().replaceFirst("^/", "").replaceFirst("/MatMul$", "").replace('/', '.');
-      w.put(base + ".weight", transpose(t));
+      w.put(base + ".weight", t.transpose2d());
     }
     return fromWeights(w, heads, tokenizerJson);
   }
@@ -187,22 +187,6 @@ public record BertCheckpoint(BertConfig config, Map<String, Tensor> weights, byt
     config.write(dir.resolve("config.json"));
     Safetensors.write(dir.resolve(Safetensors.SINGLE), weights, Map.of("format", "pt"));
     AtomicFiles.writeBytes(dir.resolve("tokenizer.json"), os -> os.write(tokenizerJson));
-  }
-
-  static Tensor transpose(Tensor t) {
-    if (t.shape().length != 2) {
-      throw new IllegalArgumentException("transpose needs a matrix, got " + t);
-    }
-    int r = (int) t.shape()[0];
-    int c = (int) t.shape()[1];
-    float[] a = t.toFloats();
-    float[] b = new float[a.length];
-    for (int i = 0; i < r; i++) {
-      for (int j = 0; j < c; j++) {
-        b[j * r + i] = a[i * c + j];
-      }
-    }
-    return Tensor.ofFloats(new long[] {c, r}, b);
   }
 
   /** Names of the tensors, in order. */

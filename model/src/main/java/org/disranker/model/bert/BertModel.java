@@ -39,7 +39,7 @@ public final class BertModel implements AutoCloseable {
   public static BertModel create(BertCheckpoint ckpt, Device device) {
     BertModel m = new BertModel(ckpt.config(), NDManager.newBaseManager(device));
     ckpt.weights().forEach((name, t) -> {
-      Tensor stored = isLinearWeight(name) ? BertCheckpoint.transpose(t) : t;
+      Tensor stored = isLinearWeight(name) ? t.transpose2d() : t;
       NDArray a = m.manager.create(stored.toFloats(), new Shape(stored.shape()));
       a.setName(name);
       m.params.put(name, a);
@@ -74,7 +74,7 @@ public final class BertModel implements AutoCloseable {
     Map<String, Tensor> w = new LinkedHashMap<>();
     params.forEach((name, a) -> {
       Tensor t = Tensor.ofFloats(a.getShape().getShape(), a.toFloatArray());
-      w.put(name, isLinearWeight(name) ? BertCheckpoint.transpose(t) : t);
+      w.put(name, isLinearWeight(name) ? t.transpose2d() : t);
     });
     return new BertCheckpoint(config, w, tokenizerJson);
   }

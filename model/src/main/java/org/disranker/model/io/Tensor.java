@@ -86,6 +86,23 @@ public record Tensor(DType dtype, long[] shape, byte[] data) {
     return new Tensor(target, shape.clone(), b.array());
   }
 
+  /** The transpose of a matrix, as F32. */
+  public Tensor transpose2d() {
+    if (shape.length != 2) {
+      throw new IllegalArgumentException("transpose needs a matrix, got " + this);
+    }
+    int r = (int) shape[0];
+    int c = (int) shape[1];
+    float[] a = toFloats();
+    float[] b = new float[a.length];
+    for (int i = 0; i < r; i++) {
+      for (int j = 0; j < c; j++) {
+        b[j * r + i] = a[i * c + j];
+      }
+    }
+    return ofFloats(new long[] {c, r}, b);
+  }
+
   @Override
   public boolean equals(Object o) {
     return o instanceof Tensor t && t.dtype == dtype && Arrays.equals(t.shape, shape)
