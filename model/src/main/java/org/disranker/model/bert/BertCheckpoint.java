@@ -150,6 +150,28 @@ public record BertCheckpoint(BertConfig config, Map<String, Tensor> weights, byt
     return m;
   }
 
+  /**
+   * A randomly initialised model (BERT's scheme: weights normal with standard deviation 0.02,
+   * biases 0, LayerNorm scales 1), for training from scratch and for small tests.
+   */
+  public static BertCheckpoint random(BertConfig c, long seed, byte[] tokenizerJson) {
+    java.util.Random r = new java.util.Random(seed);
+    Map<String, Tensor> w = new LinkedHashMap<>();
+    for (Map.Entry<String, long[]> e : expectedShapes(c).entrySet()) {
+      float[] v = new float[(int) Tensor.numel(e.getValue())];
+      String name = e.getKey();
+      if (name.contains("LayerNorm.weight")) {
+        java.util.Arrays.fill(v, 1f);
+      } else if (name.endsWith(".weight")) {
+        for (int i = 0; i < v.length; i++) {
+          v[i] = (float) (r.nextGaussian() * 0.02);
+        }
+      }
+      w.put(name, Tensor.ofFloats(e.getValue(), v));
+    }
+    return new BertCheckpoint(c, w, tokenizerJson);
+  }
+
   /** The same model with only its first {@code n} layers (the paper's student from a 12-layer). */
   public BertCheckpoint firstLayers(int n) {
     BertConfig c = config.withLayers(n);

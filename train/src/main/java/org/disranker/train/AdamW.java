@@ -1,0 +1,126 @@
+package org.disranker.train;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.disranker.model.io.Tensor;
+
+/**
+ * AdamW (Loshchilov and Hutter, "Decoupled Weight Decay Regularization"): per parameter, m = β1·m
+ * + (1 − β1)·g, v = β2·v + (1 − β2)·g², θ −= lr · (m̂ / (√v̂ + ε) + λ·θ) with bias-corrected m̂, v̂.
+ * Biases and LayerNorm parameters get no weight decay. Gradients are clipped to a global L2 norm
+ * first and zeroed after the update (the engine accumulates them otherwise). Updates run outside
+ * any gradient collector, in place.
+ */
+public final class AdamW {
+  private final Map<String, NDArray> params;
+  private final Map<String, NDArray> m = new LinkedHashMap<>();
+  private final Map<String, NDArray> v = new LinkedHashMap<>();
+  private final double beta1;
+  private final double beta2;
+  private final double eps;
+  private final double weightDecay;
+  private long step;
+
+  public AdamW(Map<String, NDArray> params, double beta1, double beta2, double eps,
+      double weightDecay) {
+    this.params = params;
+    this.beta1 = beta1;
+    this.beta2 = beta2;
+    this.eps = eps;
+    this.weightDecay = weightDecay;
+    params.forEach((name, p) -> {
+      m.put(name, p.zerosLike());
+      v.put(name, p.zerosLike());
+    });
+  }
+
+  public static AdamW withDefaults(Map<String, NDArray> params, double weightDecay) {
+    return new AdamW(params, 0.9, 0.999, 1e-8, weightDecay);
+  }
+
+  public long step() {
+    return step;
+  }
+
+  static boolean decays(String name) {
+    return name.endsWith(".weight") && !name.contains("LayerNorm");
+  }
+
+  /**
+   * Clips gradients to {@code maxNorm} (if positive), applies one update with learning rate
+   * {@code lr}, zeroes the gradients.
+   *
+   * @return the global gradient norm before clipping
+   */
+  public double update(double lr, double maxNorm) {
+    step++;
+    try (NDManager tmp = firstManager().newSubManager()) {
+      Map<String, NDArray> grads = new LinkedHashMap<>();
+      double sq = 0;
+      for (Map.Entry<String, NDArray> e : params.entrySet()) {
+        NDArray g = e.getValue().getGradient();
+        g.attach(tmp);
+        grads.put(e.getKey(), g);
+        sq += g.square().sum().getFloat();
+      }
+      double norm = Math.sqrt(sq);
+      double clip = maxNorm > 0 && norm > maxNorm ? maxNorm / (norm + 1e-6) : 1.0;
+      double bc1 = 1 - Math.pow(beta1, step);
+      double bc2 = 1 - Math.pow(beta2, step);
+      for (Map.Entry<String, NDArray> e : params.entrySet()) {
+        String name = e.getKey();
+        NDArray p = e.getValue();
+        NDArray g = grads.get(name);
+        if (clip != 1.0) {
+          g = g.mul(clip);
+        }
+        NDArray mi = m.get(name);
+        NDArray vi = v.get(name);
+        mi.muli(beta1).addi(g.mul(1 - beta1));
+        vi.muli(beta2).addi(g.square().muli(1 - beta2));
+        NDArray upd = mi.div(bc1).divi(vi.div(bc2).sqrt().addi(eps));
+        if (weightDecay > 0 && decays(name)) {
+          upd.addi(p.mul(weightDecay));
+        }
+        p.subi(upd.muli(lr));
+        grads.get(name).muli(0);
+      }
+      return norm;
+    }
+  }
+
+  private NDManager firstManager() {
+    return params.values().iterator().next().getManager();
+  }
+
+  /** Optimizer state for a checkpoint: m and v of every parameter. */
+  public Map<String, Tensor> state() {
+    Map<String, Tensor> out = new LinkedHashMap<>();
+    m.forEach((k, a) -> out.put("m." + k, Tensor.ofFloats(a.getShape().getShape(),
+        a.toFloatArray())));
+    v.forEach((k, a) -> out.put("v." + k, Tensor.ofFloats(a.getShape().getShape(),
+        a.toFloatArray())));
+    return out;
+  }
+
+  /** Restores state written by {@link #state()} at the given step. */
+  public void load(Map<String, Tensor> state, long atStep) {
+    for (String k : params.keySet()) {
+      copyInto(m.get(k), state.get("m." + k), k);
+      copyInto(v.get(k), state.get("v." + k), k);
+    }
+    step = atStep;
+  }
+
+  static void copyInto(NDArray target, Tensor t, String name) {
+    if (t == null) {
+      throw new IllegalArgumentException("optimizer state lacks " + name);
+    }
+    NDArray src = target.getManager().create(t.toFloats(), target.getShape());
+    target.set(src.toFloatArray());
+    src.close();
+  }
+
+}

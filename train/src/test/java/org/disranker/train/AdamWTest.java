@@ -1,0 +1,69 @@
+package org.disranker.train;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.training.GradientCollector;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class AdamWTest {
+  /** loss = Σ (w − target)², so dloss/dw = 2 (w − target). */
+  static void backward(NDManager m, NDArray w, float[] target) {
+    try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+      NDArray loss = w.sub(m.create(target)).square().sum();
+      gc.backward(loss);
+    }
+  }
+
+  @Test
+  void twoStepsMatchTheFormulaAndGradientsDoNotAccumulate() {
+    try (NDManager m = NDManager.newBaseManager()) {
+      NDArray w = m.create(new float[] {1f, -2f});
+      w.setRequiresGradient(true);
+      Map<String, NDArray> params = new LinkedHashMap<>();
+      params.put("layer.weight", w);
+      AdamW opt = new AdamW(params, 0.9, 0.999, 1e-8, 0.1);
+      float[] target = {0f, 0f};
+      double lr = 0.01;
+      double[] ref = {1, -2};
+      double[] mm = new double[2];
+      double[] vv = new double[2];
+      for (int step = 1; step <= 2; step++) {
+        backward(m, w, target);
+        double norm = opt.update(lr, 0);
+        double sq = 0;
+        for (int i = 0; i < 2; i++) {
+          double g = 2 * ref[i];
+          sq += g * g;
+          mm[i] = 0.9 * mm[i] + 0.1 * g;
+          vv[i] = 0.999 * vv[i] + 0.001 * g * g;
+          double mh = mm[i] / (1 - Math.pow(0.9, step));
+          double vh = vv[i] / (1 - Math.pow(0.999, step));
+          ref[i] -= lr * (mh / (Math.sqrt(vh) + 1e-8) + 0.1 * ref[i]);
+        }
+        assertEquals(Math.sqrt(sq), norm, 1e-5);
+      }
+      float[] got = w.toFloatArray();
+      assertArrayEquals(new float[] {(float) ref[0], (float) ref[1]}, got, 1e-6f);
+    }
+  }
+
+  @Test
+  void clippingScalesTheUpdateGradient() {
+    try (NDManager m = NDManager.newBaseManager()) {
+      NDArray w = m.create(new float[] {3f, 4f});
+      w.setRequiresGradient(true);
+      AdamW opt = new AdamW(Map.of("b.bias", w), 0.9, 0.999, 1e-8, 0.0);
+      backward(m, w, new float[] {0f, 0f});
+      assertEquals(10.0, opt.update(0.0, 1.0), 1e-5); // norm of (6, 8)
+      // first moment holds 0.1 · clipped gradient (0.6, 0.8)
+      assertArrayEquals(new float[] {0.06f, 0.08f}, opt.state().get("m.b.bias").toFloats(),
+          1e-5f);
+    }
+  }
+}
