@@ -13,12 +13,14 @@ import picocli.CommandLine.Command;
     version = "disranker 0.1.0-SNAPSHOT",
     description = {
       "Distils LLM rankers into BERT cross-encoders for web search ranking (DisRanker).",
-      "Stages: datasets and first-stage BM25, evaluation; see the README for the roadmap."
+      "Built so far: datasets, BM25, evaluation, the BERT student; see the README."
     },
     subcommands = {
       DataCommand.class,
       Bm25Command.class,
       EvalCommand.class,
+      StudentCommand.class,
+      RerankCommand.class,
       PipelineCommand.class,
       CommandLine.HelpCommand.class
     })

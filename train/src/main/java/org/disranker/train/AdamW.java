@@ -63,29 +63,36 @@ public final class AdamW {
         NDArray g = e.getValue().getGradient();
         g.attach(tmp);
         grads.put(e.getKey(), g);
-        sq += g.square().sum().getFloat();
+        double n = g.norm().getFloat();
+        sq += n * n;
       }
       double norm = Math.sqrt(sq);
       double clip = maxNorm > 0 && norm > maxNorm ? maxNorm / (norm + 1e-6) : 1.0;
       double bc1 = 1 - Math.pow(beta1, step);
       double bc2 = 1 - Math.pow(beta2, step);
+      // m̂ / (√v̂ + ε) = m · (√bc2 / bc1) / (√v + ε·√bc2): fewer full-size temporaries
+      double stepSize = lr * Math.sqrt(bc2) / bc1;
+      double epsHat = eps * Math.sqrt(bc2);
       for (Map.Entry<String, NDArray> e : params.entrySet()) {
         String name = e.getKey();
         NDArray p = e.getValue();
         NDArray g = grads.get(name);
         if (clip != 1.0) {
-          g = g.mul(clip);
+          g.muli(clip);
         }
         NDArray mi = m.get(name);
         NDArray vi = v.get(name);
         mi.muli(beta1).addi(g.mul(1 - beta1));
-        vi.muli(beta2).addi(g.square().muli(1 - beta2));
-        NDArray upd = mi.div(bc1).divi(vi.div(bc2).sqrt().addi(eps));
+        vi.muli(beta2).addi(g.muli(g).muli(1 - beta2));
+        NDArray denom = vi.sqrt().addi(epsHat);
+        NDArray upd = mi.div(denom).muli(stepSize);
+        denom.close();
         if (weightDecay > 0 && decays(name)) {
-          upd.addi(p.mul(weightDecay));
+          p.muli(1 - lr * weightDecay);
         }
-        p.subi(upd.muli(lr));
-        grads.get(name).muli(0);
+        p.subi(upd);
+        upd.close();
+        g.muli(0);
       }
       return norm;
     }

@@ -76,6 +76,17 @@ public final class PairTokenizer implements AutoCloseable {
     return out;
   }
 
+  /** One text alone, {@code [CLS] text [SEP]}, truncated to the maximum length. */
+  public Pair single(String text) {
+    long[] t = tokens(text);
+    int keep = Math.min(t.length, maxLength - 2);
+    long[] ids = new long[keep + 2];
+    ids[0] = cls;
+    System.arraycopy(t, 0, ids, 1, keep);
+    ids[keep + 1] = sep;
+    return new Pair(ids, new long[ids.length]);
+  }
+
   Pair frame(long[] q, long[] d) {
     int budget = maxLength - 3;
     int dKeep = Math.min(d.length, Math.max(0, budget - q.length));

@@ -1,0 +1,128 @@
+package org.disranker.cli;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.disranker.core.data.Document;
+import org.disranker.core.data.Run;
+import org.disranker.core.data.ScoredDoc;
+import org.disranker.core.dataset.Dataset;
+import org.disranker.core.io.TrecRuns;
+import org.disranker.model.Devices;
+import org.disranker.model.bert.BertCheckpoint;
+import org.disranker.model.bert.BertModel;
+import org.disranker.model.bert.DjlScorer;
+import org.disranker.model.bert.MeanPoolScorer;
+import org.disranker.model.bert.PairScorer;
+import org.disranker.model.tokenize.PairTokenizer;
+import org.disranker.serve.OnnxScorer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code disranker rerank}: rerank the top k of a first-stage run with a cross-encoder. */
+@Command(name = "rerank", mixinStandardHelpOptions = true, sortOptions = false,
+    description = "Rerank the top k of a first-stage run (the dataset's own, or --run) with a"
+        + " student and write a TREC run.")
+public final class RerankCommand implements Callable<Integer> {
+  @Mixin DatasetOptions data;
+
+  @Option(names = "--run", paramLabel = "FILE",
+      description = "First-stage run (default: the dataset's own, e.g. TREC DL's BM25)")
+  Path run;
+
+  @Option(names = {"-k", "--top-k"}, defaultValue = "100",
+      description = "Documents per query to rerank (default ${DEFAULT-VALUE})")
+  int k;
+
+  @Option(names = "--model", defaultValue = Models.MINILM,
+      description = "minilm or a student folder; gives the tokenizer for --onnx too"
+          + " (default ${DEFAULT-VALUE})")
+  String model;
+
+  @Option(names = "--onnx", paramLabel = "FILE",
+      description = "Score with this ONNX model on ONNX Runtime instead of DJL")
+  Path onnx;
+
+  @Option(names = "--zero-shot",
+      description = "Score by the cosine of mean-pooled embeddings (sentence-embedding models"
+          + " such as MiniLM, no fine-tuning)")
+  boolean zeroShot;
+
+  @Option(names = "--batch", defaultValue = "48", description = "Batch size (default ${DEFAULT-VALUE})")
+  int batch;
+
+  @Option(names = "--max-length", defaultValue = "256",
+      description = "Tokens per pair (default ${DEFAULT-VALUE})")
+  int maxLength;
+
+  @Option(names = "--threads", defaultValue = "0",
+      description = "ONNX Runtime intra-op threads, 0 for one per core")
+  int threads;
+
+  @Option(names = "--tag", defaultValue = "rerank", description = "Run tag")
+  String tag;
+
+  @Option(names = {"-o", "--output"}, required = true, paramLabel = "FILE",
+      description = "Run file to write")
+  Path output;
+
+  @Override
+  public Integer call() {
+    if (zeroShot && onnx != null) {
+      throw new IllegalArgumentException("--zero-shot scores on DJL; drop --onnx");
+    }
+    Dataset d = data.open();
+    Run first = run != null ? TrecRuns.read(run, d.queries()::containsKey) : d.firstStage();
+    if (first == null) {
+      throw new IllegalArgumentException("dataset " + d.name() + " has no first-stage run; give"
+          + " --run (e.g. from 'disranker bm25 search')");
+    }
+    List<String> qids = new ArrayList<>();
+    List<String> docids = new ArrayList<>();
+    List<String> qs = new ArrayList<>();
+    List<String> ds = new ArrayList<>();
+    for (String q : first.queryIds()) {
+      List<ScoredDoc> top = first.ordered(q, Run.Order.SCORE);
+      for (ScoredDoc sd : top.subList(0, Math.min(k, top.size()))) {
+        Document doc = d.documents().get(sd.docid());
+        if (doc == null) {
+          throw new IllegalArgumentException("run names document " + sd.docid()
+              + " which the dataset has no text for");
+        }
+        qids.add(q);
+        docids.add(sd.docid());
+        qs.add(d.queries().get(q).text());
+        ds.add(doc.text());
+      }
+    }
+    BertCheckpoint ckpt = Models.load(model, null);
+    long t0 = System.nanoTime();
+    float[] scores;
+    try (PairTokenizer tok = new PairTokenizer(ckpt.tokenizerJson(), maxLength)) {
+      if (onnx != null) {
+        try (OnnxScorer s = OnnxScorer.load(onnx, threads)) {
+          scores = PairScorer.scoreAll(s, tok, qs, ds, batch, "rerank");
+        }
+      } else {
+        try (BertModel m = BertModel.create(ckpt, Devices.best())) {
+          scores = zeroShot ? new MeanPoolScorer(m, tok).score(qs, ds, batch)
+              : PairScorer.scoreAll(new DjlScorer(m), tok, qs, ds, batch, "rerank");
+        }
+      }
+    }
+    double secs = (System.nanoTime() - t0) / 1e9;
+    Map<String, List<ScoredDoc>> out = new LinkedHashMap<>();
+    for (int i = 0; i < scores.length; i++) {
+      out.computeIfAbsent(qids.get(i), x -> new ArrayList<>()).add(new ScoredDoc(docids.get(i),
+          scores[i], 0));
+    }
+    TrecRuns.write(output, Run.ranked(tag, out), tag);
+    System.err.printf("reranked %d pairs of %d queries in %.1fs (%.1f pairs/s) into %s%n",
+        scores.length, out.size(), secs, scores.length / secs, output);
+    return 0;
+  }
+}
