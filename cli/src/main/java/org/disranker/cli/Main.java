@@ -21,6 +21,8 @@ import picocli.CommandLine.Command;
       EvalCommand.class,
       StudentCommand.class,
       RerankCommand.class,
+      BenchCommand.class,
+      DiffRunsCommand.class,
       PipelineCommand.class,
       CommandLine.HelpCommand.class
     })

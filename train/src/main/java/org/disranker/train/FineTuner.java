@@ -35,9 +35,11 @@ import org.disranker.model.tokenize.PairTokenizer;
  *
  * <p>The output folder holds {@code checkpoint/} (the model as a Hugging Face folder plus {@code
  * optimizer.safetensors} and {@code state.json}), rewritten every {@code checkpointEvery} steps
- * and when the job is interrupted, and at the end {@code model/} and {@code loss.tsv}. Started
+ * and when the job is interrupted, and at the end {@code model/} (with {@code train.json}: config,
+ * losses, speed) and {@code loss.tsv}, the checkpoint then removed. Started
  * again on the same folder with the same config, it resumes from the checkpoint and ends with the
- * same weights as an uninterrupted run (batches depend only on seed and step).
+ * same weights as an uninterrupted run (batches depend only on seed and step); on a finished
+ * folder it returns the trained model at once.
  */
 public final class FineTuner {
   static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -62,6 +64,20 @@ public final class FineTuner {
   public Result train(BertCheckpoint init, TrainingPairs pairs, Map<String, Query> queries,
       Map<String, Document> docs, Path outDir, Interruption stop, long stopAfter) {
     Path ckptDir = outDir.resolve("checkpoint");
+    Path finished = outDir.resolve("model").resolve("train.json");
+    if (Files.isRegularFile(finished)) {
+      JsonNode info = readJson(finished);
+      FineTuneConfig saved = JSON.convertValue(info.get("config"), FineTuneConfig.class);
+      if (!saved.equals(config)) {
+        throw new IllegalArgumentException(outDir + " holds a model trained with another config;"
+            + " use a new output folder");
+      }
+      List<Double> losses = new ArrayList<>();
+      info.get("losses").forEach(n -> losses.add(n.asDouble()));
+      System.err.println("already trained: " + outDir.resolve("model"));
+      return new Result(outDir.resolve("model"), config.steps(), false, losses,
+          info.path("tokensPerSecond").asDouble());
+    }
     long start = 0;
     List<Double> losses = new ArrayList<>();
     BertCheckpoint from = init;
@@ -142,6 +158,17 @@ public final class FineTuner {
       }
       Path modelDir = outDir.resolve("model");
       model.toCheckpoint(from.tokenizerJson()).save(modelDir);
+      ObjectNode info = JSON.createObjectNode();
+      info.set("config", JSON.valueToTree(config));
+      info.put("tokensPerSecond", tps);
+      info.set("losses", JSON.valueToTree(losses));
+      try {
+        AtomicFiles.writeString(modelDir.resolve("train.json"), JSON.writeValueAsString(info)
+            + "\n");
+        FileTrees.deleteRecursively(ckptDir);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
       StringBuilder sb = new StringBuilder("step\tloss\n");
       for (int k = 0; k < losses.size(); k++) {
         sb.append(k + 1).append('\t').append(losses.get(k)).append('\n');

@@ -102,6 +102,20 @@ class FineTunerTest {
   }
 
   @Test
+  void aFinishedRunIsNotTrainedAgain() throws IOException {
+    FineTuneConfig c = config("margin", 3, 0);
+    run(c, tmp.resolve("f"), -1);
+    Path weights = tmp.resolve("f/model/model.safetensors");
+    long stamp = Files.getLastModifiedTime(weights).toMillis();
+    assertFalse(Files.exists(tmp.resolve("f/checkpoint")));
+    FineTuner.Result again = run(c, tmp.resolve("f"), -1);
+    assertEquals(3, again.losses().size());
+    assertEquals(stamp, Files.getLastModifiedTime(weights).toMillis());
+    assertThrows(IllegalArgumentException.class, () -> run(config("margin", 4, 0),
+        tmp.resolve("f"), -1));
+  }
+
+  @Test
   void resumingWithAnotherConfigIsRefused() {
     run(config("margin", 6, 0), tmp.resolve("x"), 2);
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,

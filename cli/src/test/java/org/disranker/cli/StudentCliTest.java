@@ -1,0 +1,114 @@
+package org.disranker.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.disranker.core.data.Run;
+import org.disranker.core.data.ScoredDoc;
+import org.disranker.core.io.TrecRuns;
+import org.disranker.core.util.Progress;
+import org.disranker.model.bert.BertCheckpoint;
+import org.disranker.model.bert.BertConfig;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The student commands end to end with a tiny random BERT on a tiny collection. */
+class StudentCliTest {
+  @TempDir Path dir;
+
+  @BeforeAll
+  static void quiet() {
+    Progress.setQuiet(true);
+  }
+
+  Path tinyModel() throws IOException {
+    byte[] tok;
+    try (InputStream in = BertCheckpoint.class.getClassLoader().getResourceAsStream(
+        BertCheckpoint.MINILM_TOKENIZER)) {
+      tok = in.readAllBytes();
+    }
+    Path m = dir.resolve("tiny");
+    BertCheckpoint.random(new BertConfig(30522, 32, 2, 2, 64, 128, 2, 1e-12), 5, tok).save(m);
+    return m;
+  }
+
+  Path dataset(boolean withRun) throws IOException {
+    Path ds = dir.resolve("ds");
+    Files.createDirectories(ds);
+    Files.writeString(ds.resolve("corpus.jsonl"),
+        "{\"id\": \"d1\", \"text\": \"wings make lift by turning air\"}\n"
+            + "{\"id\": \"d2\", \"text\": \"the stock market fell today\"}\n"
+            + "{\"id\": \"d3\", \"text\": \"lift and drag on a wing\"}\n");
+    Files.writeString(ds.resolve("queries.tsv"), "q1\thow do wings make lift\nq2\tmarkets\n");
+    Files.writeString(ds.resolve("qrels.txt"), "q1 0 d1 3\nq1 0 d2 0\nq1 0 d3 2\nq2 0 d2 2\n"
+        + "q2 0 d1 0\n");
+    if (withRun) {
+      Files.writeString(ds.resolve("run.txt"), "q1 Q0 d2 1 3 bm25\nq1 Q0 d1 2 2 bm25\n"
+          + "q1 Q0 d3 3 1 bm25\nq2 Q0 d2 1 1 bm25\nq2 Q0 d1 2 0.5 bm25\n");
+    }
+    return ds;
+  }
+
+  @Test
+  void exportedOnnxRerankingMatchesDjlReranking() throws IOException {
+    Path model = tinyModel();
+    Path ds = dataset(true);
+    Path out = dir.resolve("export");
+    CliTest.Result e = CliTest.run("student", "export", "--model", model.toString(), "-o",
+        out.toString());
+    assertEquals(0, e.code(), e.err());
+    assertTrue(Files.size(out.resolve("model.onnx")) > Files.size(out.resolve("model.int8.onnx")));
+    Path djl = dir.resolve("djl.run");
+    Path onnx = dir.resolve("onnx.run");
+    assertEquals(0, CliTest.run("rerank", "--dataset", ds.toString(), "--model", out.toString(),
+        "-o", djl.toString()).code());
+    CliTest.Result r = CliTest.run("rerank", "--dataset", ds.toString(), "--model",
+        out.toString(), "--onnx", out.resolve("model.onnx").toString(), "-o", onnx.toString());
+    assertEquals(0, r.code(), r.err());
+    Run a = TrecRuns.read(djl);
+    Run b = TrecRuns.read(onnx);
+    assertEquals(3, a.get("q1").size());
+    for (String q : a.queryIds()) {
+      Map<String, Double> sb = new java.util.HashMap<>();
+      b.get(q).forEach(x -> sb.put(x.docid(), x.score()));
+      for (ScoredDoc x : a.get(q)) {
+        assertEquals(x.score(), sb.get(x.docid()), 1e-4);
+      }
+    }
+  }
+
+  @Test
+  void rerankNeedsAFirstStage() throws IOException {
+    Path model = tinyModel();
+    CliTest.Result r = CliTest.run("rerank", "--dataset", dataset(false).toString(), "--model",
+        model.toString(), "-o", dir.resolve("x.run").toString());
+    assertEquals(2, r.code());
+    assertTrue(r.err().contains("has no first-stage run"), r.err());
+  }
+
+  @Test
+  void finetuneWritesAModelThatRerankAndZeroShotCanUse() throws IOException {
+    Path model = tinyModel();
+    Path ds = dataset(true);
+    Path out = dir.resolve("ft");
+    CliTest.Result f = CliTest.run("student", "finetune", "--dataset", ds.toString(), "--init",
+        model.toString(), "--out", out.toString(), "--steps", "4", "--batch", "2", "--lr", "1e-3",
+        "--max-length", "32");
+    assertEquals(0, f.code(), f.err());
+    assertTrue(Files.isRegularFile(out.resolve("model/model.safetensors")));
+    assertEquals(5, Files.readAllLines(out.resolve("loss.tsv")).size());
+    CliTest.Result z = CliTest.run("rerank", "--dataset", ds.toString(), "--model",
+        out.resolve("model").toString(), "--zero-shot", "-o", dir.resolve("z.run").toString());
+    assertEquals(0, z.code(), z.err());
+    // cosine scores lie in [-1, 1]
+    for (ScoredDoc x : TrecRuns.read(dir.resolve("z.run")).get("q1")) {
+      assertTrue(Math.abs(x.score()) <= 1.0001, "cosine " + x.score());
+    }
+  }
+}
