@@ -7,6 +7,8 @@ data="${DISRANKER_DATA:-../shared/data}"
 out=runs/results
 mkdir -p "$out"
 d=./disranker
+mvn -q -B -Dstyle.color=never -DskipTests package   # build once; the commands below use this jar
+export DISRANKER_NO_BUILD=1
 
 # The whole pipeline as it stands (first stage on every collection).
 $d pipeline --data "$data" --out runs/pipeline --results docs/RESULTS.md

@@ -10,6 +10,8 @@ out=runs/results
 st=runs/student/dl19-margin
 mkdir -p "$out"
 d=./disranker
+mvn -q -B -Dstyle.color=never -DskipTests package   # build once; the commands below use this jar
+export DISRANKER_NO_BUILD=1
 
 $d student finetune --dataset "$data/trec-dl/dl19" --out "$st" --steps 300
 $d student export --model "$st/model" -o "$st/export"

@@ -1,0 +1,131 @@
+package org.disranker.model.llm;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.List;
+import org.disranker.core.io.AtomicFiles;
+import org.disranker.core.io.InputFormatException;
+
+/**
+ * The shape of a decoder-only transformer of the Llama family, read from and written to a Hugging
+ * Face {@code config.json} with {@code model_type} llama, mistral or qwen2. Qwen2 adds biases to
+ * the query, key and value projections ({@code attentionBias}).
+ */
+public record LlamaConfig(
+    String modelType,
+    int vocabSize,
+    int hiddenSize,
+    int intermediateSize,
+    int numLayers,
+    int numHeads,
+    int numKvHeads,
+    int headDim,
+    double rmsNormEps,
+    double ropeTheta,
+    int maxPositions,
+    boolean tieWordEmbeddings,
+    boolean attentionBias,
+    int bosTokenId,
+    int eosTokenId,
+    int padTokenId) {
+
+  static final List<String> TYPES = List.of("llama", "mistral", "qwen2");
+  private static final ObjectMapper JSON = new ObjectMapper()
+      .enable(SerializationFeature.INDENT_OUTPUT);
+
+  public LlamaConfig {
+    if (!TYPES.contains(modelType)) {
+      throw new IllegalArgumentException("model_type must be one of " + TYPES + ", not '"
+          + modelType + "'");
+    }
+    if (numHeads % numKvHeads != 0) {
+      throw new IllegalArgumentException(numHeads + " attention heads do not divide into "
+          + numKvHeads + " key-value heads");
+    }
+    if (headDim % 2 != 0) {
+      throw new IllegalArgumentException("rotary embeddings need an even head size, got "
+          + headDim);
+    }
+  }
+
+  /** Query heads that share one key-value head. */
+  public int groups() {
+    return numHeads / numKvHeads;
+  }
+
+  public static LlamaConfig read(Path file) {
+    JsonNode o;
+    try {
+      o = JSON.readTree(file.toFile());
+    } catch (IOException e) {
+      throw new InputFormatException(file, "bad JSON: " + e.getMessage());
+    }
+    String type = o.path("model_type").asText("");
+    if (!TYPES.contains(type)) {
+      throw new InputFormatException(file, "model_type '" + type + "' is not one of " + TYPES);
+    }
+    int hidden = req(file, o, "hidden_size");
+    int heads = req(file, o, "num_attention_heads");
+    return new LlamaConfig(type,
+        req(file, o, "vocab_size"),
+        hidden,
+        req(file, o, "intermediate_size"),
+        req(file, o, "num_hidden_layers"),
+        heads,
+        o.path("num_key_value_heads").asInt(heads),
+        o.hasNonNull("head_dim") ? o.get("head_dim").asInt() : hidden / heads,
+        o.path("rms_norm_eps").asDouble(1e-6),
+        o.path("rope_theta").asDouble(10000.0),
+        o.path("max_position_embeddings").asInt(2048),
+        o.path("tie_word_embeddings").asBoolean(false),
+        o.path("attention_bias").asBoolean(type.equals("qwen2")),
+        o.path("bos_token_id").asInt(1),
+        o.path("eos_token_id").isArray() ? o.get("eos_token_id").get(0).asInt()
+            : o.path("eos_token_id").asInt(2),
+        o.path("pad_token_id").asInt(0));
+  }
+
+  private static int req(Path file, JsonNode o, String key) {
+    JsonNode v = o.get(key);
+    if (v == null || !v.canConvertToInt()) {
+      throw new InputFormatException(file, "missing or non-integer '" + key + "'");
+    }
+    return v.asInt();
+  }
+
+  public void write(Path file) {
+    ObjectNode o = JSON.createObjectNode();
+    o.putArray("architectures").add(switch (modelType) {
+      case "mistral" -> "MistralForCausalLM";
+      case "qwen2" -> "Qwen2ForCausalLM";
+      default -> "LlamaForCausalLM";
+    });
+    o.put("model_type", modelType);
+    o.put("vocab_size", vocabSize);
+    o.put("hidden_size", hiddenSize);
+    o.put("intermediate_size", intermediateSize);
+    o.put("num_hidden_layers", numLayers);
+    o.put("num_attention_heads", numHeads);
+    o.put("num_key_value_heads", numKvHeads);
+    o.put("head_dim", headDim);
+    o.put("hidden_act", "silu");
+    o.put("rms_norm_eps", rmsNormEps);
+    o.put("rope_theta", ropeTheta);
+    o.put("max_position_embeddings", maxPositions);
+    o.put("tie_word_embeddings", tieWordEmbeddings);
+    o.put("attention_bias", attentionBias);
+    o.put("bos_token_id", bosTokenId);
+    o.put("eos_token_id", eosTokenId);
+    o.put("pad_token_id", padTokenId);
+    try {
+      AtomicFiles.writeString(file, JSON.writeValueAsString(o) + "\n");
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}
