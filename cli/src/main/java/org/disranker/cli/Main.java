@@ -21,6 +21,7 @@ import picocli.CommandLine.Command;
       EvalCommand.class,
       StudentCommand.class,
       RerankCommand.class,
+      TeacherCommand.class,
       BenchCommand.class,
       DiffRunsCommand.class,
       PipelineCommand.class,

@@ -45,12 +45,14 @@ public record FineTuneConfig(
     }
   }
 
+  /** The optimizer schedule of these settings. */
+  public TrainLoop.Schedule schedule() {
+    return new TrainLoop.Schedule(steps, learningRate, warmup, weightDecay, maxGradNorm,
+        checkpointEvery);
+  }
+
   /** Learning rate at a 0-based step: linear warm-up, then linear decay to zero. */
   public double learningRateAt(long step) {
-    long warm = Math.round(warmup * steps);
-    if (step < warm) {
-      return learningRate * (step + 1) / warm;
-    }
-    return learningRate * Math.max(0.0, (double) (steps - step) / Math.max(1, steps - warm));
+    return schedule().learningRateAt(step);
   }
 }

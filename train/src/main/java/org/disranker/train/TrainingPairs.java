@@ -21,6 +21,8 @@ public final class TrainingPairs {
 
   private final List<Pair> pairs;
   private final long seed;
+  /** Per query, the documents usable as negatives below each grade (for listwise groups). */
+  private final Map<String, List<Pair>> byQuery = new java.util.HashMap<>();
 
   private TrainingPairs(List<Pair> pairs, long seed) {
     if (pairs.isEmpty()) {
@@ -29,6 +31,9 @@ public final class TrainingPairs {
     }
     this.pairs = List.copyOf(pairs);
     this.seed = seed;
+    for (Pair p : this.pairs) {
+      byQuery.computeIfAbsent(p.qid(), k -> new ArrayList<>()).add(p);
+    }
   }
 
   public static TrainingPairs fromQrels(Qrels qrels, Set<String> docsWithText, int capPerQuery,
@@ -56,6 +61,58 @@ public final class TrainingPairs {
       out.addAll(qp.subList(0, Math.min(capPerQuery, qp.size())));
     }
     return new TrainingPairs(out, seed);
+  }
+
+  /**
+   * Adds pairs against the first stage: per query, {@code perQuery} pairs of a judged document of
+   * grade at least 1 against an unjudged document from the run's top {@code depth}, taken as
+   * grade 0 (the paper draws negatives from the retrieval results as well).
+   */
+  public TrainingPairs withFirstStageNegatives(Qrels qrels, org.disranker.core.data.Run run,
+      Set<String> docsWithText, int perQuery, int depth) {
+    Random r = new Random(seed + 17);
+    List<Pair> out = new ArrayList<>(pairs);
+    for (String q : qrels.queryIds()) {
+      List<String> pos = new ArrayList<>();
+      qrels.judgments(q).forEach((d, g) -> {
+        if (g >= 1 && docsWithText.contains(d)) {
+          pos.add(d);
+        }
+      });
+      List<String> neg = new ArrayList<>();
+      List<org.disranker.core.data.ScoredDoc> top = run.ordered(q,
+          org.disranker.core.data.Run.Order.SCORE);
+      for (org.disranker.core.data.ScoredDoc sd : top.subList(0, Math.min(depth, top.size()))) {
+        if (qrels.grade(q, sd.docid()) == null && docsWithText.contains(sd.docid())) {
+          neg.add(sd.docid());
+        }
+      }
+      if (pos.isEmpty() || neg.isEmpty()) {
+        continue;
+      }
+      for (int i = 0; i < perQuery; i++) {
+        String p = pos.get(r.nextInt(pos.size()));
+        out.add(new Pair(q, p, neg.get(r.nextInt(neg.size())), qrels.grade(q, p), 0));
+      }
+    }
+    return new TrainingPairs(out, seed);
+  }
+
+  /**
+   * A listwise group for a pair: its positive, its negative, and {@code extra} more negatives of
+   * the same query with a grade below the positive's, drawn with a seed from (step, index).
+   */
+  public List<String> group(Pair p, int extra, long step, int index) {
+    List<String> g = new ArrayList<>();
+    g.add(p.pos());
+    g.add(p.neg());
+    List<Pair> cands = byQuery.get(p.qid()).stream().filter(x -> x.negGrade() < p.posGrade())
+        .toList();
+    Random r = new Random(seed * 31 + step * 1_000_003L + index);
+    for (int i = 0; i < extra; i++) {
+      g.add(cands.get(r.nextInt(cands.size())).neg());
+    }
+    return g;
   }
 
   public int size() {

@@ -24,16 +24,25 @@ public final class MeanPoolScorer {
     this.tok = tok;
   }
 
-  /** Normalised embeddings of texts, computed in batches. */
+  /** Normalised embeddings of texts, computed in length-sorted batches. */
   public float[][] embed(List<String> texts, int batchSize) {
     int h = model.config().hiddenSize();
+    List<PairTokenizer.Pair> enc = new ArrayList<>(texts.size());
+    for (String t : texts) {
+      enc.add(tok.single(t));
+    }
+    List<Integer> order = new ArrayList<>();
+    for (int i = 0; i < enc.size(); i++) {
+      order.add(i);
+    }
+    order.sort(java.util.Comparator.comparingInt((Integer i) -> enc.get(i).length())
+        .thenComparingInt(i -> i));
     float[][] out = new float[texts.size()][];
     try (Progress p = Progress.start("embed", texts.size())) {
-      for (int s = 0; s < texts.size(); s += batchSize) {
+      for (int s = 0; s < order.size(); s += batchSize) {
+        List<Integer> idx = order.subList(s, Math.min(order.size(), s + batchSize));
         List<PairTokenizer.Pair> chunk = new ArrayList<>();
-        for (int i = s; i < Math.min(texts.size(), s + batchSize); i++) {
-          chunk.add(tok.single(texts.get(i)));
-        }
+        idx.forEach(i -> chunk.add(enc.get(i)));
         Batch b = Batch.of(chunk);
         try (NDManager m = model.manager().newSubManager()) {
           NDArray mask = b.maskArray(m).toType(DataType.FLOAT32, false).expandDims(-1);
@@ -44,7 +53,7 @@ public final class MeanPoolScorer {
           for (int i = 0; i < chunk.size(); i++) {
             float[] e = new float[h];
             System.arraycopy(flat, i * h, e, 0, h);
-            out[s + i] = e;
+            out[idx.get(i)] = e;
           }
         }
         p.step(chunk.size());

@@ -244,10 +244,15 @@ public final class LlamaModel implements AutoCloseable {
 
   /** Copies the weights out, LoRA merged, each tensor in the type it was loaded with. */
   public LlamaCheckpoint toCheckpoint() {
+    return toCheckpoint(true);
+  }
+
+  /** Copies the weights out; {@code merge} false leaves the base weights without the adapters. */
+  public LlamaCheckpoint toCheckpoint(boolean merge) {
     Map<String, Tensor> w = new LinkedHashMap<>();
     params.forEach((name, a) -> {
       NDArray full = a;
-      NDArray[] ab = lora.get(name);
+      NDArray[] ab = merge ? lora.get(name) : null;
       if (ab != null) {
         full = a.add(ab[0].matMul(ab[1]).mul(loraConfig.scaling()));
       }
@@ -261,6 +266,31 @@ public final class LlamaModel implements AutoCloseable {
       w.put(name, t.to(storedTypes.get(name)));
     });
     return new LlamaCheckpoint(config, w, tokenizerJson);
+  }
+
+  /** The LoRA adapters as F32 tensors (A^T and B^T, as held), by trainable name. */
+  public Map<String, Tensor> adapters() {
+    Map<String, Tensor> out = new LinkedHashMap<>();
+    lora.forEach((name, ab) -> {
+      out.put(name + ".lora_A", Tensor.ofFloats(ab[0].getShape().getShape(),
+          ab[0].toFloatArray()));
+      out.put(name + ".lora_B", Tensor.ofFloats(ab[1].getShape().getShape(),
+          ab[1].toFloatArray()));
+    });
+    return out;
+  }
+
+  /** Restores adapters saved by {@link #adapters()}. */
+  public void loadAdapters(Map<String, Tensor> saved) {
+    lora.forEach((name, ab) -> {
+      for (int i = 0; i < 2; i++) {
+        Tensor t = saved.get(name + (i == 0 ? ".lora_A" : ".lora_B"));
+        if (t == null) {
+          throw new IllegalArgumentException("saved adapters lack " + name);
+        }
+        ab[i].set(t.toFloats());
+      }
+    });
   }
 
   @Override

@@ -1,0 +1,386 @@
+package org.disranker.cli;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.disranker.core.clicks.ClickLogs;
+import org.disranker.core.clicks.ClickRecord;
+import org.disranker.core.clicks.ClickSimulator;
+import org.disranker.core.data.Document;
+import org.disranker.core.data.Run;
+import org.disranker.core.data.ScoredDoc;
+import org.disranker.core.dataset.Dataset;
+import org.disranker.core.io.InputFormatException;
+import org.disranker.core.io.Lines;
+import org.disranker.core.io.TrecRuns;
+import org.disranker.core.util.Interruption;
+import org.disranker.model.Devices;
+import org.disranker.model.bert.BertCheckpoint;
+import org.disranker.model.llm.DecoderBatch;
+import org.disranker.model.llm.DecoderTokenizer;
+import org.disranker.model.llm.LlamaCheckpoint;
+import org.disranker.model.llm.LlamaConfig;
+import org.disranker.model.llm.LlamaModel;
+import org.disranker.model.llm.LoraConfig;
+import org.disranker.train.PoolScorer;
+import org.disranker.train.TeacherConfig;
+import org.disranker.train.TeacherTrainer;
+import org.disranker.train.TrainLoop;
+import org.disranker.train.TrainingPairs;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code disranker teacher}: the decoder LLM ranker, stages 1 to 3 of the paper. */
+@Command(name = "teacher", mixinStandardHelpOptions = true,
+    description = "The decoder LLM teacher: create, simulate clicks, continued pre-training,"
+        + " fine-tuning as a ranker, scoring a pool.",
+    subcommands = {TeacherCommand.Init.class, TeacherCommand.Clicks.class,
+        TeacherCommand.Cpt.class, TeacherCommand.Sft.class, TeacherCommand.Score.class})
+public final class TeacherCommand implements Runnable {
+  @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(System.out);
+  }
+
+  /** Sizes for training from scratch on this machine's CPUs. */
+  static LlamaConfig preset(String name, int vocab) {
+    return switch (name) {
+      case "tiny" -> new LlamaConfig("llama", vocab, 64, 128, 2, 4, 2, 16, 1e-6, 10000.0, 512,
+          true, false, 101, 102, 0);
+      case "small" -> new LlamaConfig("llama", vocab, 256, 768, 4, 8, 4, 32, 1e-6, 10000.0, 512,
+          true, false, 101, 102, 0);
+      default -> throw new IllegalArgumentException("unknown size '" + name + "' (tiny, small)");
+    };
+  }
+
+  /** Creates a randomly initialised decoder. */
+  @Command(name = "init", mixinStandardHelpOptions = true,
+      description = "Create a Llama-architecture decoder from scratch, sized for CPUs (no"
+          + " pretrained LLM can be downloaded here), with the BERT WordPiece vocabulary of"
+          + " MiniLM ([CLS] as <s>, [SEP] as </s>).")
+  static final class Init implements Callable<Integer> {
+    @Option(names = "--size", defaultValue = "small",
+        description = "tiny (64 hidden, 2 layers) or small (256 hidden, 4 layers, 8 heads over 4"
+            + " key-value heads); default ${DEFAULT-VALUE}")
+    String size;
+
+    @Option(names = "--seed", defaultValue = "42") long seed;
+
+    @Option(names = {"-o", "--output"}, required = true) Path output;
+
+    @Override
+    public Integer call() {
+      byte[] tok = BertCheckpoint.minilm().tokenizerJson();
+      LlamaCheckpoint c = LlamaCheckpoint.random(preset(size, 30522), seed, tok);
+      c.save(output);
+      long params = c.weights().values().stream().mapToLong(t -> t.numel()).sum();
+      System.err.printf("wrote a %s decoder (%.1fM parameters) to %s%n", size, params / 1e6,
+          output);
+      return 0;
+    }
+  }
+
+  /** Simulates a click log. */
+  @Command(name = "clicks", mixinStandardHelpOptions = true,
+      description = "Simulate a click log with a position-based click model over a dataset's"
+          + " first-stage ranking and labels. Use training queries only (e.g. DL19), never the"
+          + " test queries.")
+  static final class Clicks implements Callable<Integer> {
+    @Mixin DatasetOptions data;
+
+    @Option(names = "--sessions", defaultValue = "50", description = "Sessions per query")
+    int sessions;
+
+    @Option(names = "--top-k", defaultValue = "20", description = "Results a user may examine")
+    int topK;
+
+    @Option(names = "--eta", defaultValue = "1.0",
+        description = "Examination decay: P(examine rank r) = (1/r)^eta")
+    double eta;
+
+    @Option(names = "--click-probs", split = ",", defaultValue = "0.05,0.3,0.7,0.95",
+        description = "Click probability by grade 0,1,2,...")
+    double[] probs;
+
+    @Option(names = "--seed", defaultValue = "42") long seed;
+
+    @Option(names = {"-o", "--output"}, required = true, description = "JSONL click log")
+    Path output;
+
+    @Override
+    public Integer call() {
+      Dataset d = data.open();
+      if (!d.hasFirstStage()) {
+        throw new IllegalArgumentException("dataset " + d.name() + " has no first-stage run");
+      }
+      ClickSimulator sim = new ClickSimulator(eta, probs, topK, sessions, seed);
+      List<ClickRecord> log = sim.simulate(d.queries(), d.documents(), d.firstStage(),
+          d.qrels(), d.queries().keySet());
+      ClickLogs.write(output, log);
+      System.err.printf("wrote %d clicked (query, document) records, %d clicks, to %s%n",
+          log.size(), log.stream().mapToInt(ClickRecord::count).sum(), output);
+      return 0;
+    }
+  }
+
+  /** Options shared by the two training stages. */
+  static final class TrainOptions {
+    @Option(names = "--model", required = true, description = "Decoder folder to start from")
+    Path model;
+
+    @Option(names = "--out", required = true, description = "Output folder") Path out;
+
+    @Option(names = "--steps", defaultValue = "200") int steps;
+
+    @Option(names = "--batch", defaultValue = "8") int batch;
+
+    @Option(names = "--lr", defaultValue = "1e-3") double lr;
+
+    @Option(names = "--warmup", defaultValue = "0.1") double warmup;
+
+    @Option(names = "--weight-decay", defaultValue = "0.01") double weightDecay;
+
+    @Option(names = "--clip", defaultValue = "1.0") double clip;
+
+    @Option(names = "--max-length", defaultValue = "192") int maxLength;
+
+    @Option(names = "--lora-rank", defaultValue = "0",
+        description = "LoRA rank; 0 trains all weights (default)")
+    int loraRank;
+
+    @Option(names = "--lora-alpha", defaultValue = "16") double loraAlpha;
+
+    @Option(names = "--lora-targets", split = ",", defaultValue = "q_proj,k_proj,v_proj,o_proj")
+    List<String> loraTargets;
+
+    @Option(names = "--seed", defaultValue = "42") long seed;
+
+    @Option(names = "--checkpoint-every", defaultValue = "50") int every;
+  }
+
+  /** Continued pre-training. */
+  @Command(name = "cpt", mixinStandardHelpOptions = true,
+      description = "Continued pre-training on a click log: input the query, target the clicked"
+          + " title and summary, loss on the target tokens only; reports held-out perplexity.")
+  static final class Cpt implements Callable<Integer> {
+    @Mixin TrainOptionsMixin t;
+
+    @Option(names = "--clicks", required = true, description = "JSONL click log") Path clicks;
+
+    @Option(names = "--held-out", defaultValue = "0.1") double heldOut;
+
+    @Override
+    public Integer call() {
+      TrainOptions o = t.o;
+      TeacherConfig c = new TeacherConfig("cpt", "lm", "last", 0, 0, o.steps, o.batch, o.lr,
+          o.warmup, o.weightDecay, o.clip, o.maxLength, o.loraRank, o.loraAlpha, o.loraTargets,
+          DecoderTokenizer.DEFAULT_TEMPLATE, 0, 0, heldOut, o.seed, o.every);
+      List<ClickRecord> log = ClickLogs.read(clicks);
+      try (Interruption stop = Interruption.register("cpt")) {
+        TeacherTrainer.CptResult r = new TeacherTrainer(c, Devices.best()).cpt(
+            LlamaCheckpoint.load(o.model), log, o.out, stop, -1);
+        System.err.printf("%s after %d steps (%.0f tokens/s); held-out perplexity %.2f -> %.2f"
+            + " on %d records%n", r.train().interrupted() ? "stopped" : "finished",
+            r.train().steps(), r.train().tokensPerSecond(), r.heldOutPerplexityBefore(),
+            r.heldOutPerplexityAfter(), r.heldOutRecords());
+        return r.train().interrupted() ? 130 : 0;
+      }
+    }
+  }
+
+  /** Wraps the shared options for picocli. */
+  static final class TrainOptionsMixin {
+    @ArgGroup(exclusive = false, multiplicity = "1") TrainOptions o;
+  }
+
+  /** Fine-tuning as a ranker. */
+  @Command(name = "sft", mixinStandardHelpOptions = true, sortOptions = false,
+      description = "Fine-tune the decoder as a ranker on graded labels: input '<s> query :"
+          + " title : summary </s>', score = Dense(state of </s>), pairwise margin loss (or the"
+          + " RankLLaMA-style listwise loss, or mean pooling).")
+  static final class Sft implements Callable<Integer> {
+    @Mixin DatasetOptions data;
+
+    @Mixin TrainOptionsMixin t;
+
+    @Option(names = "--loss", defaultValue = "margin", description = "margin or listwise")
+    String loss;
+
+    @Option(names = "--margin", defaultValue = "0.1") double margin;
+
+    @Option(names = "--negatives", defaultValue = "3",
+        description = "Negatives per positive for the listwise loss")
+    int negatives;
+
+    @Option(names = "--pooling", defaultValue = "last", description = "last or mean")
+    String pooling;
+
+    @Option(names = "--template", defaultValue = DecoderTokenizer.DEFAULT_TEMPLATE)
+    String template;
+
+    @Option(names = "--pairs-per-query", defaultValue = "200") int cap;
+
+    @Option(names = "--first-stage-negatives", defaultValue = "20",
+        description = "Extra pairs per query against unjudged first-stage documents")
+    int fsNegatives;
+
+    @Override
+    public Integer call() {
+      TrainOptions o = t.o;
+      TeacherConfig c = new TeacherConfig("sft", loss, pooling, margin, negatives, o.steps,
+          o.batch, o.lr, o.warmup, o.weightDecay, o.clip, o.maxLength, o.loraRank, o.loraAlpha,
+          o.loraTargets, template, cap, fsNegatives, 0, o.seed, o.every);
+      Dataset d = data.open();
+      TrainingPairs pairs = TrainingPairs.fromQrels(d.qrels(), d.documents().keySet(), cap,
+          o.seed);
+      if (fsNegatives > 0 && d.hasFirstStage()) {
+        pairs = pairs.withFirstStageNegatives(d.qrels(), d.firstStage(), d.documents().keySet(),
+            fsNegatives, 100);
+      }
+      System.err.println(pairs.size() + " training pairs from " + d.name());
+      try (Interruption stop = Interruption.register("sft")) {
+        TrainLoop.Result r = new TeacherTrainer(c, Devices.best()).sft(
+            LlamaCheckpoint.load(o.model), pairs, d.queries(), d.documents(), o.out, stop, -1);
+        System.err.printf("%s after %d steps (%.0f tokens/s); %s%n",
+            r.interrupted() ? "stopped" : "finished", r.steps(), r.tokensPerSecond(), r.model());
+        return r.interrupted() ? 130 : 0;
+      }
+    }
+  }
+
+  /** Scores a pool. */
+  @Command(name = "score", mixinStandardHelpOptions = true, sortOptions = false,
+      description = "Score (query, document) pairs with a fine-tuned teacher: the top k of a"
+          + " first-stage run, the dataset's candidate pool, or a TSV of pairs. Batched and"
+          + " length-sorted; killed and started again, it resumes without losing or repeating a"
+          + " pair.")
+  static final class Score implements Callable<Integer> {
+    @Mixin DatasetOptions data;
+
+    @Option(names = "--model", required = true) Path model;
+
+    @Option(names = "--pairs", paramLabel = "FILE",
+        description = "TSV of 'qid<TAB>docid' pairs to score")
+    Path pairsFile;
+
+    @Option(names = "--pool", description = "Score the dataset's whole candidate pool")
+    boolean pool;
+
+    @Option(names = {"-k", "--top-k"}, defaultValue = "100",
+        description = "Otherwise: the top k of the first-stage run")
+    int k;
+
+    @Option(names = "--run", description = "First-stage run (default: the dataset's own)")
+    Path run;
+
+    @Option(names = "--pooling", defaultValue = "last", description = "last or mean")
+    String pooling;
+
+    @Option(names = "--template", defaultValue = DecoderTokenizer.DEFAULT_TEMPLATE)
+    String template;
+
+    @Option(names = "--max-length", defaultValue = "192") int maxLength;
+
+    @Option(names = "--batch", defaultValue = "32") int batch;
+
+    @Option(names = {"-o", "--output"}, required = true,
+        description = "Scores, .tsv (qid docid score) or .jsonl")
+    Path output;
+
+    @Option(names = "--trec-run", description = "Also write a TREC run when scoring is done")
+    Path trecRun;
+
+    @Override
+    public Integer call() {
+      Dataset d = data.open();
+      List<String> qids = new ArrayList<>();
+      List<String> docids = new ArrayList<>();
+      if (pairsFile != null) {
+        Lines.forEach(pairsFile, (n, line) -> {
+          String[] f = Lines.fields(line);
+          if (f.length == 0) {
+            return;
+          }
+          if (f.length < 2) {
+            throw new InputFormatException(pairsFile, n, "expected 'qid<TAB>docid'");
+          }
+          qids.add(f[0]);
+          docids.add(f[1]);
+        });
+      } else if (pool) {
+        d.pool().forEach((q, l) -> l.forEach(doc -> {
+          qids.add(q);
+          docids.add(doc);
+        }));
+      } else {
+        Run first = run != null ? TrecRuns.read(run, d.queries()::containsKey) : d.firstStage();
+        if (first == null) {
+          throw new IllegalArgumentException("no first-stage run: give --run, --pool or --pairs");
+        }
+        for (String q : first.queryIds()) {
+          List<ScoredDoc> top = first.ordered(q, Run.Order.SCORE);
+          for (ScoredDoc sd : top.subList(0, Math.min(k, top.size()))) {
+            qids.add(q);
+            docids.add(sd.docid());
+          }
+        }
+      }
+      LlamaCheckpoint ckpt = LlamaCheckpoint.load(model);
+      List<long[]> inputs = new ArrayList<>();
+      try (DecoderTokenizer tok = new DecoderTokenizer(ckpt.tokenizerJson(),
+          ckpt.config().bosTokenId(), ckpt.config().eosTokenId(), template)) {
+        for (int i = 0; i < qids.size(); i++) {
+          Document doc = d.documents().get(docids.get(i));
+          if (doc == null || !d.queries().containsKey(qids.get(i))) {
+            throw new IllegalArgumentException("pair " + qids.get(i) + " " + docids.get(i)
+                + " is not in dataset " + d.name());
+          }
+          inputs.add(tok.rankInput(d.queries().get(qids.get(i)).text(), doc.title(),
+              doc.body(), maxLength));
+        }
+      }
+      int[] lengths = inputs.stream().mapToInt(a -> a.length).toArray();
+      Map<String, Object> info = new LinkedHashMap<>();
+      info.put("model", model.toString());
+      info.put("pooling", pooling);
+      info.put("template", template);
+      info.put("maxLength", maxLength);
+      PoolScorer.Result r;
+      try (LlamaModel m = LlamaModel.create(ckpt, Devices.best(), (LoraConfig) null);
+          Interruption stop = Interruption.register("score")) {
+        r = PoolScorer.score(qids, docids, lengths, batch, idx -> {
+          List<long[]> seqs = new ArrayList<>();
+          idx.forEach(i -> seqs.add(inputs.get(i)));
+          DecoderBatch b = DecoderBatch.of(seqs, null, ckpt.config().padTokenId());
+          try (var sub = m.manager().newSubManager()) {
+            return m.score(b.idsArray(sub), b.maskArray(sub), pooling.equals("mean"))
+                .toFloatArray();
+          }
+        }, output, info, stop, -1);
+      }
+      System.err.printf("%s: %d of %d pairs scored (%d kept from before), %.1f pairs/s%n",
+          r.interrupted() ? "stopped" : "done", r.scoredNow() + r.resumedFrom(), r.pairs(),
+          r.resumedFrom(), r.pairsPerSecond());
+      if (r.interrupted()) {
+        return 130;
+      }
+      if (trecRun != null) {
+        Map<String, List<ScoredDoc>> byQ = new LinkedHashMap<>();
+        Lines.forEach(output, (n, line) -> {
+          String[] f = line.split("\t");
+          byQ.computeIfAbsent(f[0], x -> new ArrayList<>()).add(new ScoredDoc(f[1],
+              Lines.parseDouble(output, n, "score", f[2]), 0));
+        });
+        TrecRuns.write(trecRun, Run.ranked("teacher", byQ), "teacher");
+      }
+      return 0;
+    }
+  }
+}

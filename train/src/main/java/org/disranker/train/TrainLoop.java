@@ -1,0 +1,230 @@
+package org.disranker.train;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.training.GradientCollector;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.disranker.core.io.AtomicFiles;
+import org.disranker.core.io.FileTrees;
+import org.disranker.core.util.Interruption;
+import org.disranker.core.util.Progress;
+import org.disranker.model.io.Safetensors;
+
+/**
+ * The training loop every stage shares: AdamW with warm-up and linear decay and gradient
+ * clipping, a progress bar, checkpoints every N steps and on interruption, exact resume, and a
+ * finished-run marker.
+ *
+ * <p>Layout of the output folder: {@code checkpoint/} (what the task saves, plus {@code
+ * optimizer.safetensors} and {@code state.json} with step, config and losses) while training;
+ * at the end {@code model/} (the task's final save, with {@code train.json}) and {@code
+ * loss.tsv}, the checkpoint removed. Run again on the same folder with the same config, it resumes
+ * from the checkpoint, or returns the finished model at once; another config is refused.
+ * Batches must depend on (seed, step) only, so that a resumed run ends where an uninterrupted one
+ * does.
+ */
+public final class TrainLoop {
+  static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+  /** Schedule and optimizer settings. */
+  public record Schedule(int steps, double learningRate, double warmup, double weightDecay,
+      double maxGradNorm, int checkpointEvery) {
+    public Schedule {
+      if (steps <= 0) {
+        throw new IllegalArgumentException("steps must be positive");
+      }
+      if (warmup < 0 || warmup >= 1) {
+        throw new IllegalArgumentException("warm-up share must be in [0, 1)");
+      }
+    }
+
+    /** Learning rate at a 0-based step: linear warm-up, then linear decay to zero. */
+    public double learningRateAt(long step) {
+      long warm = Math.round(warmup * steps);
+      if (step < warm) {
+        return learningRate * (step + 1) / warm;
+      }
+      return learningRate * Math.max(0.0, (double) (steps - step) / Math.max(1, steps - warm));
+    }
+  }
+
+  /** One step's loss and how many tokens it processed. */
+  public record Step(NDArray loss, long tokens) {}
+
+  /** A model and its data, as one stage trains them. */
+  public interface Task extends AutoCloseable {
+    /** Parameters the optimizer updates, by name. */
+    Map<String, NDArray> trainable();
+
+    /** Computes the loss of a 0-based step; called inside an open gradient collector. */
+    Step forward(long step, NDManager sub);
+
+    /** Saves what a resume needs of the model into a folder. */
+    void saveCheckpoint(Path dir);
+
+    /** Saves the finished model into a folder. */
+    void saveFinal(Path dir);
+
+    @Override
+    void close();
+  }
+
+  /** Builds the task from a checkpoint folder, or from its initial model when there is none. */
+  @FunctionalInterface
+  public interface TaskFactory {
+    Task create(Path checkpoint);
+  }
+
+  /** What a run ended with. */
+  public record Result(Path model, long steps, boolean interrupted, List<Double> losses,
+      double tokensPerSecond) {}
+
+  private TrainLoop() {}
+
+  /**
+   * Trains until the schedule ends, {@code stop} is requested, or {@code stopAfter} steps of this
+   * call have run (negative: no limit).
+   *
+   * @param config the stage's whole configuration (a record); compared on resume
+   */
+  public static Result run(String label, Object config, Schedule schedule, TaskFactory factory,
+      Path outDir, Interruption stop, long stopAfter) {
+    Path ckptDir = outDir.resolve("checkpoint");
+    Path modelDir = outDir.resolve("model");
+    JsonNode configJson = JSON.valueToTree(config);
+    Path finished = modelDir.resolve("train.json");
+    if (Files.isRegularFile(finished)) {
+      JsonNode info = readJson(finished);
+      if (!configJson.equals(info.get("config"))) {
+        throw new IllegalArgumentException(outDir + " holds a model trained with another config;"
+            + " use a new output folder");
+      }
+      System.err.println(label + ": already trained: " + modelDir);
+      return new Result(modelDir, schedule.steps(), false, doubles(info.get("losses")),
+          info.path("tokensPerSecond").asDouble());
+    }
+    long start = 0;
+    List<Double> losses = new ArrayList<>();
+    Path from = null;
+    if (Files.isRegularFile(ckptDir.resolve("state.json"))) {
+      JsonNode state = readJson(ckptDir.resolve("state.json"));
+      if (!configJson.equals(state.get("config"))) {
+        throw new IllegalArgumentException("checkpoint in " + ckptDir + " was made with another"
+            + " config; use a new output folder or delete the checkpoint");
+      }
+      start = state.get("step").asLong();
+      losses.addAll(doubles(state.get("losses")));
+      from = ckptDir;
+      System.err.println(label + ": resuming from step " + start + " of " + schedule.steps());
+    }
+    long tokens = 0;
+    long t0 = System.nanoTime();
+    try (Task task = factory.create(from);
+        Progress progress = Progress.start(label, schedule.steps())) {
+      progress.step(start);
+      Map<String, NDArray> params = task.trainable();
+      params.values().forEach(p -> p.setRequiresGradient(true));
+      AdamW opt = AdamW.withDefaults(params, schedule.weightDecay());
+      if (from != null) {
+        opt.load(Safetensors.read(from.resolve("optimizer.safetensors")), start);
+      }
+      NDManager root = params.values().iterator().next().getManager();
+      long step = start;
+      long done = 0;
+      boolean interrupted = false;
+      while (step < schedule.steps()) {
+        if ((stop != null && stop.requested()) || (stopAfter >= 0 && done >= stopAfter)) {
+          interrupted = true;
+          break;
+        }
+        double loss;
+        try (NDManager sub = root.newSubManager();
+            GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+          Step s = task.forward(step, sub);
+          gc.backward(s.loss());
+          loss = s.loss().getFloat();
+          tokens += s.tokens();
+        }
+        if (!Double.isFinite(loss)) {
+          throw new IllegalStateException(label + ": loss became " + loss + " at step "
+              + (step + 1) + "; lower the learning rate");
+        }
+        opt.update(schedule.learningRateAt(step), schedule.maxGradNorm());
+        losses.add(loss);
+        step++;
+        done++;
+        progress.step();
+        if (schedule.checkpointEvery() > 0 && step % schedule.checkpointEvery() == 0
+            && step < schedule.steps()) {
+          saveCheckpoint(ckptDir, task, opt, configJson, step, losses);
+        }
+      }
+      double tps = tokens / Math.max((System.nanoTime() - t0) / 1e9, 1e-9);
+      if (interrupted) {
+        saveCheckpoint(ckptDir, task, opt, configJson, step, losses);
+        return new Result(ckptDir, step, true, losses, tps);
+      }
+      task.saveFinal(modelDir);
+      ObjectNode info = JSON.createObjectNode();
+      info.set("config", configJson);
+      info.put("tokensPerSecond", tps);
+      info.set("losses", JSON.valueToTree(losses));
+      AtomicFiles.writeString(finished, JSON.writeValueAsString(info) + "\n");
+      StringBuilder sb = new StringBuilder("step\tloss\n");
+      for (int k = 0; k < losses.size(); k++) {
+        sb.append(k + 1).append('\t').append(losses.get(k)).append('\n');
+      }
+      AtomicFiles.writeString(outDir.resolve("loss.tsv"), sb.toString());
+      FileTrees.deleteRecursively(ckptDir);
+      return new Result(modelDir, step, false, losses, tps);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static void saveCheckpoint(Path dir, Task task, AdamW opt, JsonNode config, long step,
+      List<Double> losses) {
+    Path tmp = dir.resolveSibling(dir.getFileName() + ".saving");
+    try {
+      FileTrees.deleteRecursively(tmp);
+      Files.createDirectories(tmp);
+      task.saveCheckpoint(tmp);
+      Safetensors.write(tmp.resolve("optimizer.safetensors"), opt.state(), Map.of());
+      ObjectNode state = JSON.createObjectNode();
+      state.put("step", step);
+      state.set("config", config);
+      state.set("losses", JSON.valueToTree(losses));
+      AtomicFiles.writeString(tmp.resolve("state.json"), JSON.writeValueAsString(state) + "\n");
+      FileTrees.deleteRecursively(dir);
+      Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
+    } catch (IOException e) {
+      throw new UncheckedIOException("saving checkpoint " + dir, e);
+    }
+  }
+
+  private static List<Double> doubles(JsonNode n) {
+    List<Double> out = new ArrayList<>();
+    n.forEach(x -> out.add(x.asDouble()));
+    return out;
+  }
+
+  private static JsonNode readJson(Path p) {
+    try {
+      return JSON.readTree(p.toFile());
+    } catch (IOException e) {
+      throw new UncheckedIOException("reading " + p, e);
+    }
+  }
+}
