@@ -103,7 +103,7 @@ public final class TrainLoop {
       Path outDir, Interruption stop, long stopAfter) {
     Path ckptDir = outDir.resolve("checkpoint");
     Path modelDir = outDir.resolve("model");
-    JsonNode configJson = JSON.valueToTree(config);
+    JsonNode configJson = normalized(config);
     Path finished = modelDir.resolve("train.json");
     if (Files.isRegularFile(finished)) {
       JsonNode info = readJson(finished);
@@ -211,6 +211,15 @@ public final class TrainLoop {
       Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
     } catch (IOException e) {
       throw new UncheckedIOException("saving checkpoint " + dir, e);
+    }
+  }
+
+  /** The config as JSON read back from text, so it compares equal to a saved copy. */
+  static JsonNode normalized(Object config) {
+    try {
+      return JSON.readTree(JSON.writeValueAsString(config));
+    } catch (IOException e) {
+      throw new IllegalArgumentException("config is not serializable: " + e.getMessage(), e);
     }
   }
 
