@@ -11,7 +11,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.TreeMap;
@@ -161,5 +163,50 @@ public final class Safetensors {
         os.write(t.data());
       }
     });
+  }
+
+  /**
+   * Writes tensors as shards of at most {@code maxShardBytes} of data each ({@code
+   * model-00001-of-00003.safetensors}, ...) with {@code model.safetensors.index.json}; a checkpoint
+   * that fits in one shard is written as a single {@code model.safetensors}.
+   */
+  public static void writeFolder(Path dir, Map<String, Tensor> tensors, long maxShardBytes) {
+    List<Map<String, Tensor>> shards = new ArrayList<>();
+    Map<String, Tensor> cur = new LinkedHashMap<>();
+    long size = 0;
+    for (Map.Entry<String, Tensor> e : tensors.entrySet()) {
+      long b = e.getValue().data().length;
+      if (!cur.isEmpty() && size + b > maxShardBytes) {
+        shards.add(cur);
+        cur = new LinkedHashMap<>();
+        size = 0;
+      }
+      cur.put(e.getKey(), e.getValue());
+      size += b;
+    }
+    shards.add(cur);
+    if (shards.size() == 1) {
+      write(dir.resolve(SINGLE), tensors, Map.of("format", "pt"));
+      return;
+    }
+    ObjectNode index = JSON.createObjectNode();
+    long total = 0;
+    ObjectNode map = JSON.createObjectNode();
+    for (int i = 0; i < shards.size(); i++) {
+      String name = String.format("model-%05d-of-%05d.safetensors", i + 1, shards.size());
+      write(dir.resolve(name), shards.get(i), Map.of("format", "pt"));
+      for (Map.Entry<String, Tensor> e : shards.get(i).entrySet()) {
+        map.put(e.getKey(), name);
+        total += e.getValue().data().length;
+      }
+    }
+    index.putObject("metadata").put("total_size", total);
+    index.set("weight_map", map);
+    try {
+      AtomicFiles.writeString(dir.resolve(INDEX), JSON.writerWithDefaultPrettyPrinter()
+          .writeValueAsString(index) + "\n");
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
   }
 }

@@ -116,15 +116,20 @@ public record LlamaCheckpoint(LlamaConfig config, Map<String, Tensor> weights,
     }
   }
 
-  /** Writes a folder in the same layout, tensors in their own types. */
+  /** Writes a folder in the same layout, tensors in their own types, in one file. */
   public void save(Path dir) {
+    save(dir, Long.MAX_VALUE);
+  }
+
+  /** Writes a folder, sharding the weights into files of at most {@code maxShardBytes}. */
+  public void save(Path dir, long maxShardBytes) {
     try {
       Files.createDirectories(dir);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
     config.write(dir.resolve("config.json"));
-    Safetensors.write(dir.resolve(Safetensors.SINGLE), weights, Map.of("format", "pt"));
+    Safetensors.writeFolder(dir, weights, maxShardBytes);
     if (tokenizerJson != null) {
       AtomicFiles.writeBytes(dir.resolve("tokenizer.json"), os -> os.write(tokenizerJson));
     }

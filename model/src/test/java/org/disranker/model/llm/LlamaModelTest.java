@@ -143,6 +143,19 @@ class LlamaModelTest {
   }
 
   @Test
+  void shardedCheckpointsRoundTrip() throws java.io.IOException {
+    LlamaCheckpoint ck = randomized(config("qwen2", true, false), 12).to(DType.BF16);
+    ck.save(dir.resolve("sharded"), 2_000);
+    assertTrue(java.nio.file.Files.isRegularFile(dir.resolve("sharded/model.safetensors.index.json")));
+    assertTrue(java.nio.file.Files.isRegularFile(
+        dir.resolve("sharded/model-00007-of-00007.safetensors")));
+    LlamaCheckpoint back = LlamaCheckpoint.load(dir.resolve("sharded"));
+    assertEquals(ck.weights(), back.weights());
+    assertEquals(java.util.List.copyOf(ck.weights().keySet()),
+        java.util.List.copyOf(back.weights().keySet()));
+  }
+
+  @Test
   void loraMergedAndUnmergedGiveTheSameOutputs() {
     LlamaCheckpoint ck = randomized(config("llama", false, false), 11);
     LoraConfig lc = new LoraConfig(2, 4.0, List.of("q_proj", "v_proj", "down_proj"), 3);
