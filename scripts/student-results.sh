@@ -31,6 +31,14 @@ $d eval --dataset "$data/trec-dl/dl20" --run "$out/dl20.student-ft-int8.run" \
   --baseline "$out/dl20.student-ft.run" -m ndcg@10,ndcg@5,pnr \
   --record docs/RESULTS.md --record-name dl20-student-int8 \
   --title "TREC DL 20: int8 ONNX student against its fp32 original"
+# How well the student fits its own training queries (DL19), for the discussion in RESULTS.md.
+$d data export-run --dataset "$data/trec-dl/dl19" -o "$out/dl19.bm25.run"
+$d rerank --dataset "$data/trec-dl/dl19" --model "$st/export" --onnx "$st/export/model.onnx" \
+  --tag student-ft -o "$out/dl19.student-ft.run"
+$d eval --dataset "$data/trec-dl/dl19" --run "$out/dl19.student-ft.run" \
+  --baseline "$out/dl19.bm25.run" -m ndcg@10,ndcg@5,pnr \
+  --record docs/RESULTS.md --record-name dl19-student-train-fit \
+  --title "TREC DL 19 (the student's own training queries): fine-tuned student against BM25"
 $d diff-runs "$out/dl20.student-ft-int8.run" "$out/dl20.student-ft.run" \
   --record docs/RESULTS.md --record-name dl20-student-int8-scores
 

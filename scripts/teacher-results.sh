@@ -30,3 +30,6 @@ $d eval --dataset "$data/trec-dl/dl20" --run "$out/dl20.teacher-cpt.run" \
   --run "$out/dl20.teacher-init.run" --baseline "$out/dl20.bm25.run" -m ndcg@10,ndcg@5,pnr \
   --record docs/RESULTS.md --record-name dl20-teacher \
   --title "TREC DL 20: from-scratch decoder teacher, SFT on DL19 labels, with and without CPT"
+
+$d bench teacher --dataset "$data/trec-dl/dl19" --size small --record docs/BENCHMARKS.md \
+  --record-name bench-teacher

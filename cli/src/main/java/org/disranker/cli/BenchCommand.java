@@ -32,7 +32,7 @@ import picocli.CommandLine.Option;
 /** {@code disranker bench student}: speed and memory of the student, as a command. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
     description = "Benchmarks (speed and memory are measured here, never in tests).",
-    subcommands = {BenchCommand.Student.class})
+    subcommands = {BenchCommand.Student.class, BenchCommand.Teacher.class})
 public final class BenchCommand implements Runnable {
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
@@ -206,6 +206,121 @@ public final class BenchCommand implements Runnable {
       }
       return cpu + ", " + Runtime.getRuntime().availableProcessors() + " cores, device "
           + Devices.best();
+    }
+  }
+
+  /** Teacher training and scoring speed. */
+  @Command(name = "teacher", mixinStandardHelpOptions = true, sortOptions = false,
+      description = {"Continued pre-training and fine-tuning tokens/s and scoring pairs/s of a"
+          + " decoder teacher on a dataset (clicks simulated over its queries, its labels, its"
+          + " first-stage top 100), with the process's peak resident memory after each row."})
+  static final class Teacher implements Callable<Integer> {
+    @Mixin DatasetOptions data;
+
+    @Option(names = "--size", defaultValue = "small", description = "tiny or small")
+    String size;
+
+    @Option(names = "--steps", defaultValue = "10", description = "Training steps per stage")
+    int steps;
+
+    @Option(names = "--batch", defaultValue = "8") int batch;
+
+    @Option(names = "--max-length", defaultValue = "192") int maxLength;
+
+    @Option(names = "--score-pairs", defaultValue = "960", description = "Pairs to score")
+    int scorePairs;
+
+    @Option(names = "--record", paramLabel = "FILE") Path record;
+
+    @Option(names = "--record-name", defaultValue = "bench-teacher") String recordName;
+
+    @Override
+    public Integer call() throws IOException {
+      Dataset d = data.open();
+      byte[] tok = BertCheckpoint.minilm().tokenizerJson();
+      var init = org.disranker.model.llm.LlamaCheckpoint.random(TeacherCommand.preset(size,
+          30522), 42, tok);
+      long params = init.weights().values().stream().mapToLong(t -> t.numel()).sum();
+      List<String[]> rows = new ArrayList<>();
+      Path tmp = Files.createTempDirectory("disranker-bench");
+      try {
+        var clicks = org.disranker.core.clicks.ClickSimulator.defaults(42).simulate(d.queries(),
+            d.documents(), d.firstStage(), d.qrels(), d.queries().keySet());
+        for (String stage : new String[] {"cpt", "sft"}) {
+          var c = new org.disranker.train.TeacherConfig(stage, stage.equals("cpt") ? "lm"
+              : "margin", "last", 0.1, 0, steps, batch, 1e-3, 0.1, 0.01, 1.0, maxLength, 0, 16,
+              List.of("q_proj"), org.disranker.model.llm.DecoderTokenizer.DEFAULT_TEMPLATE, 200,
+              0, 0.0, 42, 0);
+          var t = new org.disranker.train.TeacherTrainer(c, Devices.best());
+          double tps;
+          if (stage.equals("cpt")) {
+            tps = t.cpt(init, clicks, tmp.resolve(stage), null, -1).train().tokensPerSecond();
+          } else {
+            var pairs = TrainingPairs.fromQrels(d.qrels(), d.documents().keySet(), 200, 42);
+            tps = t.sft(init, pairs, d.queries(), d.documents(), tmp.resolve(stage), null, -1)
+                .tokensPerSecond();
+          }
+          rows.add(new String[] {stage.equals("cpt") ? "continued pre-training" : "fine-tuning"
+              + " (margin loss)", String.format(Locale.ROOT, "%.0f tokens/s", tps), peakMb()});
+          System.err.printf("%s: %.0f tokens/s%n", stage, tps);
+        }
+        List<String> qs = new ArrayList<>();
+        List<long[]> inputs = new ArrayList<>();
+        try (var dt = new org.disranker.model.llm.DecoderTokenizer(tok, 101, 102, null)) {
+          outer:
+          for (String q : d.firstStage().queryIds()) {
+            for (var sd : d.firstStage().ordered(q, org.disranker.core.data.Run.Order.SCORE)) {
+              Document doc = d.documents().get(sd.docid());
+              inputs.add(dt.rankInput(d.queries().get(q).text(), doc.title(), doc.body(),
+                  maxLength));
+              qs.add(q);
+              if (inputs.size() >= scorePairs) {
+                break outer;
+              }
+            }
+          }
+        }
+        long t0 = System.nanoTime();
+        try (var m = org.disranker.model.llm.LlamaModel.create(init, Devices.best(), null)) {
+          List<Integer> order = new ArrayList<>();
+          for (int i = 0; i < inputs.size(); i++) {
+            order.add(i);
+          }
+          order.sort(java.util.Comparator.comparingInt(i -> inputs.get(i).length));
+          for (int s = 0; s < order.size(); s += 32) {
+            List<long[]> seqs = new ArrayList<>();
+            order.subList(s, Math.min(order.size(), s + 32)).forEach(i -> seqs.add(inputs.get(i)));
+            var b = org.disranker.model.llm.DecoderBatch.of(seqs, null, 0);
+            try (var sub = m.manager().newSubManager()) {
+              m.score(b.idsArray(sub), b.maskArray(sub), false).toFloatArray();
+            }
+          }
+        }
+        double pps = inputs.size() / ((System.nanoTime() - t0) / 1e9);
+        rows.add(new String[] {"scoring (batch 32, length-sorted)", String.format(Locale.ROOT,
+            "%.1f pairs/s", pps), peakMb()});
+        System.err.printf("scoring: %.1f pairs/s%n", pps);
+      } finally {
+        FileTrees.deleteRecursively(tmp);
+      }
+      StringBuilder md = new StringBuilder(String.format(Locale.ROOT, "Decoder: %s preset,"
+          + " %.1fM parameters; batch %d, max length %d, %d steps per training row.%n%n",
+          size, params / 1e6, batch, maxLength, steps));
+      md.append("| stage | speed | peak RSS MB |\n|---|---:|---:|\n");
+      for (String[] r : rows) {
+        md.append("| ").append(String.join(" | ", r)).append(" |\n");
+      }
+      System.out.print(md);
+      if (record != null) {
+        MarkdownBlocks.upsert(record, recordName, "Measured " + LocalDate.now(ZoneOffset.UTC)
+            + " on " + Student.machine() + " by:\n\n```\n" + Main.commandLine() + "\n```\n\n"
+            + md);
+      }
+      return 0;
+    }
+
+    static String peakMb() {
+      return Student.peakMb();
     }
   }
 }
