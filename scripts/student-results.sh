@@ -24,11 +24,11 @@ $d rerank --dataset "$data/trec-dl/dl20" --model minilm --zero-shot --tag minilm
   -o "$out/dl20.minilm-zero-shot.run"
 
 $d eval --dataset "$data/trec-dl/dl20" --run "$out/dl20.student-ft.run" \
-  --run "$out/dl20.minilm-zero-shot.run" --baseline "$out/dl20.bm25.run" -m ndcg@10,ndcg@5,pnr \
+  --run "$out/dl20.minilm-zero-shot.run" --baseline "$out/dl20.bm25.run" -m ndcg@10,ndcg@5,pnr,judged@10 \
   --record docs/RESULTS.md --record-name dl20-student \
   --title "TREC DL 20: MiniLM student fine-tuned on DL19 labels, zero-shot MiniLM, BM25 (top 100)"
 $d eval --dataset "$data/trec-dl/dl20" --run "$out/dl20.student-ft-int8.run" \
-  --baseline "$out/dl20.student-ft.run" -m ndcg@10,ndcg@5,pnr \
+  --baseline "$out/dl20.student-ft.run" -m ndcg@10,ndcg@5,pnr,judged@10 \
   --record docs/RESULTS.md --record-name dl20-student-int8 \
   --title "TREC DL 20: int8 ONNX student against its fp32 original"
 # How well the student fits its own training queries (DL19), for the discussion in RESULTS.md.
@@ -36,7 +36,7 @@ $d data export-run --dataset "$data/trec-dl/dl19" -o "$out/dl19.bm25.run"
 $d rerank --dataset "$data/trec-dl/dl19" --model "$st/export" --onnx "$st/export/model.onnx" \
   --tag student-ft -o "$out/dl19.student-ft.run"
 $d eval --dataset "$data/trec-dl/dl19" --run "$out/dl19.student-ft.run" \
-  --baseline "$out/dl19.bm25.run" -m ndcg@10,ndcg@5,pnr \
+  --baseline "$out/dl19.bm25.run" -m ndcg@10,ndcg@5,pnr,judged@10 \
   --record docs/RESULTS.md --record-name dl19-student-train-fit \
   --title "TREC DL 19 (the student's own training queries): fine-tuned student against BM25"
 $d diff-runs "$out/dl20.student-ft-int8.run" "$out/dl20.student-ft.run" \

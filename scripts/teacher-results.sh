@@ -17,7 +17,7 @@ export DISRANKER_NO_BUILD=1
 $d teacher init --size small --seed 42 -o "$t/init"
 $d teacher clicks --dataset "$data/trec-dl/dl19" --seed 42 -o "$t/dl19.clicks.jsonl"
 $d teacher cpt --model "$t/init" --clicks "$t/dl19.clicks.jsonl" --out "$t/cpt" --steps 300 \
-  --batch 8 --lr 1e-3 2>&1 | tee "$t/cpt.log"
+  --batch 8 --lr 1e-3 --record docs/RESULTS.md --record-name teacher-cpt
 for base in init cpt; do
   src="$t/$base"; [ "$base" = cpt ] && src="$t/cpt/model"
   $d teacher sft --dataset "$data/trec-dl/dl19" --model "$src" --out "$t/sft-from-$base" \
@@ -27,7 +27,7 @@ for base in init cpt; do
 done
 $d data export-run --dataset "$data/trec-dl/dl20" -o "$out/dl20.bm25.run"
 $d eval --dataset "$data/trec-dl/dl20" --run "$out/dl20.teacher-cpt.run" \
-  --run "$out/dl20.teacher-init.run" --baseline "$out/dl20.bm25.run" -m ndcg@10,ndcg@5,pnr \
+  --run "$out/dl20.teacher-init.run" --baseline "$out/dl20.bm25.run" -m ndcg@10,ndcg@5,pnr,judged@10 \
   --record docs/RESULTS.md --record-name dl20-teacher \
   --title "TREC DL 20: from-scratch decoder teacher, SFT on DL19 labels, with and without CPT"
 

@@ -237,7 +237,7 @@ public final class BenchCommand implements Runnable {
     @Override
     public Integer call() throws IOException {
       Dataset d = data.open();
-      byte[] tok = BertCheckpoint.minilm().tokenizerJson();
+      byte[] tok = BertCheckpoint.minilmTokenizer();
       var init = org.disranker.model.llm.LlamaCheckpoint.random(TeacherCommand.preset(size,
           30522), 42, tok);
       long params = init.weights().values().stream().mapToLong(t -> t.numel()).sum();

@@ -77,7 +77,7 @@ public final class TeacherCommand implements Runnable {
 
     @Override
     public Integer call() {
-      byte[] tok = BertCheckpoint.minilm().tokenizerJson();
+      byte[] tok = BertCheckpoint.minilmTokenizer();
       LlamaCheckpoint c = LlamaCheckpoint.random(preset(size, 30522), seed, tok);
       c.save(output);
       long params = c.weights().values().stream().mapToLong(t -> t.numel()).sum();
@@ -176,6 +176,12 @@ public final class TeacherCommand implements Runnable {
 
     @Option(names = "--held-out", defaultValue = "0.1") double heldOut;
 
+    @Option(names = "--record", paramLabel = "FILE",
+        description = "Write the held-out perplexities into a section of a Markdown file")
+    Path record;
+
+    @Option(names = "--record-name", defaultValue = "cpt") String recordName;
+
     @Override
     public Integer call() {
       TrainOptions o = t.o;
@@ -190,6 +196,15 @@ public final class TeacherCommand implements Runnable {
             + " on %d records%n", r.train().interrupted() ? "stopped" : "finished",
             r.train().steps(), r.train().tokensPerSecond(), r.heldOutPerplexityBefore(),
             r.heldOutPerplexityAfter(), r.heldOutRecords());
+        if (record != null && !r.train().interrupted()) {
+          String table = String.format(java.util.Locale.ROOT, "| click records (train / held"
+              + " out) | steps | held-out perplexity before | after |%n|---|---:|---:|---:|%n"
+              + "| %d / %d | %d | %.2f | %.2f |%n", r.trainRecords(), r.heldOutRecords(),
+              r.train().steps(), r.heldOutPerplexityBefore(), r.heldOutPerplexityAfter());
+          org.disranker.core.io.MarkdownBlocks.upsert(record, recordName, "Computed "
+              + java.time.LocalDate.now(java.time.ZoneOffset.UTC) + " by:\n\n```\n"
+              + Main.commandLine() + "\n```\n\n" + table);
+        }
         return r.train().interrupted() ? 130 : 0;
       }
     }

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -28,11 +27,7 @@ class StudentCliTest {
   }
 
   Path tinyModel() throws IOException {
-    byte[] tok;
-    try (InputStream in = BertCheckpoint.class.getClassLoader().getResourceAsStream(
-        BertCheckpoint.MINILM_TOKENIZER)) {
-      tok = in.readAllBytes();
-    }
+    byte[] tok = BertCheckpoint.minilmTokenizer();
     Path m = dir.resolve("tiny");
     BertCheckpoint.random(new BertConfig(30522, 32, 2, 2, 64, 128, 2, 1e-12), 5, tok).save(m);
     return m;

@@ -4,7 +4,6 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -74,8 +73,7 @@ public final class TeacherTrainer {
       throw new IllegalArgumentException("no click records to train on");
     }
     Sampler<ClickRecord> sampler = new Sampler<>(stream, config.seed());
-    double before = Files.isRegularFile(outDir.resolve("model/train.json")) ? Double.NaN
-        : perplexity(init, parts.get(1));
+    double before = perplexity(init, parts.get(1));
     TrainLoop.Result r = TrainLoop.run("cpt", config, config.schedule(),
         ckpt -> new CptTask(load(init, ckpt), sampler), outDir, stop, stopAfter);
     double after = r.interrupted() ? Double.NaN

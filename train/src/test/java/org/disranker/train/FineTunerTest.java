@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -36,11 +35,7 @@ class FineTunerTest {
   @BeforeAll
   static void setUp() throws IOException {
     Progress.setQuiet(true);
-    byte[] tok;
-    try (InputStream in = BertCheckpoint.class.getClassLoader().getResourceAsStream(
-        BertCheckpoint.MINILM_TOKENIZER)) {
-      tok = in.readAllBytes();
-    }
+    byte[] tok = BertCheckpoint.minilmTokenizer();
     tiny = BertCheckpoint.random(new BertConfig(30522, 32, 2, 2, 64, 128, 2, 1e-12), 7, tok);
     String[][] data = {
       {"q1", "how do wings make lift", "wings make lift by turning air down", "the stock market fell"},

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -39,11 +38,7 @@ class TeacherTrainerTest {
   @BeforeAll
   static void setUp() throws IOException {
     Progress.setQuiet(true);
-    byte[] tok;
-    try (InputStream in = BertCheckpoint.class.getClassLoader().getResourceAsStream(
-        BertCheckpoint.MINILM_TOKENIZER)) {
-      tok = in.readAllBytes();
-    }
+    byte[] tok = BertCheckpoint.minilmTokenizer();
     tiny = LlamaCheckpoint.random(new LlamaConfig("llama", 30522, 32, 64, 2, 4, 2, 8, 1e-6,
         10000.0, 128, true, false, 101, 102, 0), 3, tok);
     String[][] data = {

@@ -6,7 +6,7 @@ import java.util.Locale;
 
 /**
  * Parses metric names: {@code ndcg@K}, {@code mrr@K} or {@code mrr}, {@code map} or {@code map@K},
- * {@code recall@K}, {@code pnr}, {@code pnr-mean}, {@code pnr-ties}.
+ * {@code recall@K}, {@code judged@K}, {@code pnr}, {@code pnr-mean}, {@code pnr-ties}.
  */
 public final class Metrics {
   /** The metrics reported when none are asked for. */
@@ -69,12 +69,14 @@ public final class Metrics {
       case "mrr" -> new ReciprocalRank(k, relThreshold);
       case "map" -> new AveragePrecision(k, relThreshold);
       case "recall" -> new Recall(k, relThreshold);
+      case "judged" -> new Judged(k);
       default -> throw unknown(s);
     };
   }
 
   private static IllegalArgumentException unknown(String s) {
     return new IllegalArgumentException("unknown metric '" + s
-        + "' (known: ndcg@K, mrr@K, mrr, map, map@K, recall@K, pnr, pnr-mean, pnr-ties)");
+        + "' (known: ndcg@K, mrr@K, mrr, map, map@K, recall@K, judged@K, pnr, pnr-mean,"
+        + " pnr-ties)");
   }
 }

@@ -100,6 +100,15 @@ class MetricsTest {
   }
 
   @Test
+  void judgedAtKCountsJudgedDocumentsOfTheTopK() {
+    List<ScoredDoc> r = ranking("d1", "x", "d2", "y");
+    assertEquals(2.0 / 3, new Judged(3).perQuery(r, JUDGED), EPS);
+    assertEquals(0.5, new Judged(10).perQuery(r, JUDGED), EPS); // k past the end: 2 of 4
+    assertEquals(0.0, new Judged(5).perQuery(List.of(), JUDGED), EPS);
+    assertEquals("judged@10", Metrics.parse("judged@10", Ndcg.Gain.LINEAR, 1).get(0).name());
+  }
+
+  @Test
   void pnrCountsConcordantDiscordantAndTiedPairsIgnoringUnjudged() {
     Map<String, Integer> j = Map.of("a", 2, "b", 1, "c", 0, "e", 1, "f", 0);
     List<ScoredDoc> r = List.of(

@@ -34,6 +34,20 @@ public record BertCheckpoint(BertConfig config, Map<String, Tensor> weights, byt
     return fromOnnxResource(MINILM_ONNX, MINILM_TOKENIZER, MINILM_HEADS);
   }
 
+  /** The tokenizer.json of all-MiniLM-L6-v2 (BERT uncased WordPiece), from the classpath. */
+  public static byte[] minilmTokenizer() {
+    try (InputStream t = BertCheckpoint.class.getClassLoader().getResourceAsStream(
+        MINILM_TOKENIZER)) {
+      if (t == null) {
+        throw new IllegalArgumentException("resource " + MINILM_TOKENIZER + " not on the"
+            + " classpath (is the pretrained model's Maven artifact a dependency?)");
+      }
+      return t.readAllBytes();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
   /** Loads a BERT ONNX export and its tokenizer from classpath resources. */
   public static BertCheckpoint fromOnnxResource(String onnx, String tokenizer, int heads) {
     ClassLoader cl = BertCheckpoint.class.getClassLoader();

@@ -9,6 +9,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import org.disranker.core.io.AtomicFiles;
 import org.disranker.core.io.InputFormatException;
+import org.disranker.core.io.JsonFiles;
 
 /** The shape of a BERT encoder, read from and written to a Hugging Face {@code config.json}. */
 public record BertConfig(
@@ -45,34 +46,22 @@ public record BertConfig(
   }
 
   public static BertConfig read(Path file) {
-    JsonNode o;
-    try {
-      o = JSON.readTree(file.toFile());
-    } catch (IOException e) {
-      throw new InputFormatException(file, "bad JSON: " + e.getMessage());
-    }
+    JsonNode o = JsonFiles.read(file);
     String type = o.path("model_type").asText("bert");
     if (!type.equals("bert")) {
       throw new InputFormatException(file, "model_type '" + type + "' is not a BERT encoder");
     }
     return new BertConfig(
-        required(file, o, "vocab_size"),
-        required(file, o, "hidden_size"),
-        required(file, o, "num_hidden_layers"),
-        required(file, o, "num_attention_heads"),
-        required(file, o, "intermediate_size"),
+        JsonFiles.requiredInt(file, o, "vocab_size"),
+        JsonFiles.requiredInt(file, o, "hidden_size"),
+        JsonFiles.requiredInt(file, o, "num_hidden_layers"),
+        JsonFiles.requiredInt(file, o, "num_attention_heads"),
+        JsonFiles.requiredInt(file, o, "intermediate_size"),
         o.path("max_position_embeddings").asInt(512),
         o.path("type_vocab_size").asInt(2),
         o.path("layer_norm_eps").asDouble(1e-12));
   }
 
-  private static int required(Path file, JsonNode o, String key) {
-    JsonNode v = o.get(key);
-    if (v == null || !v.canConvertToInt()) {
-      throw new InputFormatException(file, "missing or non-integer '" + key + "'");
-    }
-    return v.asInt();
-  }
 
   /** Writes a Hugging Face config.json for this encoder with a one-logit head. */
   public void write(Path file) {

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.List;
 import org.disranker.core.io.AtomicFiles;
 import org.disranker.core.io.InputFormatException;
+import org.disranker.core.io.JsonFiles;
 
 /**
  * The shape of a decoder-only transformer of the Llama family, read from and written to a Hugging
@@ -59,23 +60,18 @@ public record LlamaConfig(
   }
 
   public static LlamaConfig read(Path file) {
-    JsonNode o;
-    try {
-      o = JSON.readTree(file.toFile());
-    } catch (IOException e) {
-      throw new InputFormatException(file, "bad JSON: " + e.getMessage());
-    }
+    JsonNode o = JsonFiles.read(file);
     String type = o.path("model_type").asText("");
     if (!TYPES.contains(type)) {
       throw new InputFormatException(file, "model_type '" + type + "' is not one of " + TYPES);
     }
-    int hidden = req(file, o, "hidden_size");
-    int heads = req(file, o, "num_attention_heads");
+    int hidden = JsonFiles.requiredInt(file, o, "hidden_size");
+    int heads = JsonFiles.requiredInt(file, o, "num_attention_heads");
     return new LlamaConfig(type,
-        req(file, o, "vocab_size"),
+        JsonFiles.requiredInt(file, o, "vocab_size"),
         hidden,
-        req(file, o, "intermediate_size"),
-        req(file, o, "num_hidden_layers"),
+        JsonFiles.requiredInt(file, o, "intermediate_size"),
+        JsonFiles.requiredInt(file, o, "num_hidden_layers"),
         heads,
         o.path("num_key_value_heads").asInt(heads),
         o.hasNonNull("head_dim") ? o.get("head_dim").asInt() : hidden / heads,
@@ -90,13 +86,6 @@ public record LlamaConfig(
         o.path("pad_token_id").asInt(0));
   }
 
-  private static int req(Path file, JsonNode o, String key) {
-    JsonNode v = o.get(key);
-    if (v == null || !v.canConvertToInt()) {
-      throw new InputFormatException(file, "missing or non-integer '" + key + "'");
-    }
-    return v.asInt();
-  }
 
   public void write(Path file) {
     ObjectNode o = JSON.createObjectNode();

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -26,10 +25,7 @@ class BertCheckpointTest {
 
   @BeforeAll
   static void load() throws IOException {
-    try (InputStream in = BertCheckpoint.class.getClassLoader().getResourceAsStream(
-        BertCheckpoint.MINILM_TOKENIZER)) {
-      tokenizer = in.readAllBytes();
-    }
+    tokenizer = BertCheckpoint.minilmTokenizer();
   }
 
   static float[] scores(BertCheckpoint c) {

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.io.InputStream;
 import org.disranker.model.bert.BertCheckpoint;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -16,10 +15,7 @@ class DecoderTokenizerTest {
 
   @BeforeAll
   static void load() throws IOException {
-    try (InputStream in = BertCheckpoint.class.getClassLoader().getResourceAsStream(
-        BertCheckpoint.MINILM_TOKENIZER)) {
-      json = in.readAllBytes();
-    }
+    json = BertCheckpoint.minilmTokenizer();
   }
 
   @Test

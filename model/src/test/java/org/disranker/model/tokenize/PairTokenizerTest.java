@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.util.List;
 import org.disranker.model.bert.BertCheckpoint;
 import org.junit.jupiter.api.BeforeAll;
@@ -15,10 +14,7 @@ class PairTokenizerTest {
 
   @BeforeAll
   static void load() throws IOException {
-    try (InputStream in = BertCheckpoint.class.getClassLoader().getResourceAsStream(
-        BertCheckpoint.MINILM_TOKENIZER)) {
-      json = in.readAllBytes();
-    }
+    json = BertCheckpoint.minilmTokenizer();
   }
 
   @Test
