@@ -22,6 +22,8 @@ import picocli.CommandLine.Command;
       StudentCommand.class,
       RerankCommand.class,
       TeacherCommand.class,
+      ServeCommand.class,
+      LoadTestCommand.class,
       BenchCommand.class,
       DiffRunsCommand.class,
       PipelineCommand.class,

@@ -1,0 +1,81 @@
+package org.disranker.cli;
+
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import org.disranker.model.bert.BertCheckpoint;
+import org.disranker.model.tokenize.PairTokenizer;
+import org.disranker.serve.MicroBatcher;
+import org.disranker.serve.OnnxScorer;
+import org.disranker.serve.RerankServer;
+import org.disranker.serve.ServiceMetrics;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code disranker serve}: the rerank HTTP service. */
+@Command(name = "serve", mixinStandardHelpOptions = true, sortOptions = false,
+    description = {"Serve a student over HTTP: POST /rerank (Cohere {query, documents, top_n,"
+        + " return_documents} or TEI {query, texts, raw_scores, return_text}), GET /health,"
+        + " GET /metrics (Prometheus). Concurrent requests are micro-batched; a full queue"
+        + " answers 429; SIGTERM or Ctrl-C drains the queue and stops."})
+public final class ServeCommand implements Callable<Integer> {
+  @Option(names = "--model", required = true,
+      description = "Student folder (its tokenizer.json is used)")
+  String model;
+
+  @Option(names = "--onnx", required = true, description = "ONNX model (model.onnx or"
+      + " model.int8.onnx)")
+  Path onnx;
+
+  @Option(names = "--host", defaultValue = "127.0.0.1") String host;
+
+  @Option(names = "--port", defaultValue = "8080") int port;
+
+  @Option(names = "--max-batch", defaultValue = "48", description = "Pairs per scored batch")
+  int maxBatch;
+
+  @Option(names = "--max-wait-ms", defaultValue = "2",
+      description = "How long a batch waits for more pairs once it has one")
+  long maxWait;
+
+  @Option(names = "--queue", defaultValue = "4096", description = "Pairs that may wait")
+  int queue;
+
+  @Option(names = "--max-documents", defaultValue = "1000") int maxDocuments;
+
+  @Option(names = "--max-chars", defaultValue = "20000",
+      description = "Characters per document at most")
+  int maxChars;
+
+  @Option(names = "--max-length", defaultValue = "256", description = "Tokens per pair")
+  int maxLength;
+
+  @Option(names = "--threads", defaultValue = "0",
+      description = "ONNX Runtime intra-op threads (0: one per core)")
+  int threads;
+
+  @Option(names = "--http-threads", defaultValue = "16") int httpThreads;
+
+  @Override
+  public Integer call() throws Exception {
+    BertCheckpoint ckpt = Models.load(model, null);
+    ServiceMetrics metrics = new ServiceMetrics();
+    CountDownLatch stopped = new CountDownLatch(1);
+    try (OnnxScorer scorer = OnnxScorer.load(onnx, threads);
+        PairTokenizer tok = new PairTokenizer(ckpt.tokenizerJson(), maxLength)) {
+      MicroBatcher batcher = new MicroBatcher(scorer, tok, maxBatch, maxWait, queue, metrics);
+      RerankServer server = new RerankServer(host, port, batcher, metrics,
+          new RerankServer.Settings(maxDocuments, maxChars, 8 << 20, 30_000), httpThreads);
+      Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        System.err.println("shutting down: draining queued requests");
+        server.close();
+        stopped.countDown();
+      }));
+      server.start();
+      System.err.printf("serving %s on http://%s:%d (POST /rerank, GET /health, GET /metrics)%n",
+          onnx, host, server.port());
+      stopped.await();
+    }
+    return 0;
+  }
+}
