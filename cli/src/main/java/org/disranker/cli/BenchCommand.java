@@ -32,7 +32,8 @@ import picocli.CommandLine.Option;
 /** {@code disranker bench student}: speed and memory of the student, as a command. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
     description = "Benchmarks (speed and memory are measured here, never in tests).",
-    subcommands = {BenchCommand.Student.class, BenchCommand.Teacher.class})
+    subcommands = {BenchCommand.Student.class, BenchCommand.Teacher.class,
+        BenchCommand.Latency.class, BenchCommand.Serving.class})
 public final class BenchCommand implements Runnable {
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
@@ -321,6 +322,207 @@ public final class BenchCommand implements Runnable {
 
     static String peakMb() {
       return Student.peakMb();
+    }
+  }
+
+  /** The paper's Table 5 on this CPU. */
+  @Command(name = "latency", mixinStandardHelpOptions = true, sortOptions = false,
+      description = {"Latency of one batch (default 48 pairs x 256 tokens, real DL19 text) for"
+          + " the decoder teacher (small preset, DJL), a 12-layer BERT (bge-small-en-v1.5) and"
+          + " the 6-layer student (all-MiniLM-L6-v2), on DJL and ONNX Runtime fp32 and int8:"
+          + " the paper's Table 5."})
+  static final class Latency implements Callable<Integer> {
+    @Mixin DatasetOptions data;
+
+    @Option(names = "--batch", defaultValue = "48") int batch;
+
+    @Option(names = "--length", defaultValue = "256") int length;
+
+    @Option(names = "--iters", defaultValue = "3") int iters;
+
+    @Option(names = "--record", paramLabel = "FILE") Path record;
+
+    @Option(names = "--record-name", defaultValue = "latency") String recordName;
+
+    @Override
+    public Integer call() throws IOException {
+      Dataset d = data.open();
+      Student helper = new Student();
+      helper.batch = batch;
+      helper.iters = iters;
+      List<String[]> rows = new ArrayList<>();
+      int cores = Runtime.getRuntime().availableProcessors();
+      // teacher: the small decoder on DJL
+      var teacher = org.disranker.model.llm.LlamaCheckpoint.random(TeacherCommand.preset("small",
+          30522), 42, BertCheckpoint.minilmTokenizer());
+      Batch bertShape = helper.fixedBatch(d, BertCheckpoint.random(
+          new org.disranker.model.bert.BertConfig(30522, 8, 1, 1, 8, 512, 2, 1e-12), 1,
+          BertCheckpoint.minilmTokenizer()), length);
+      long[] mask = new long[batch * length];
+      java.util.Arrays.fill(mask, 1);
+      try (var m = org.disranker.model.llm.LlamaModel.create(teacher, Devices.best(), null)) {
+        double secs = time(() -> {
+          try (var sub = m.manager().newSubManager()) {
+            m.score(sub.create(bertShape.ids(), new ai.djl.ndarray.types.Shape(batch, length)),
+                sub.create(mask, new ai.djl.ndarray.types.Shape(batch, length)), false)
+                .toFloatArray();
+          }
+        });
+        long params = teacher.weights().values().stream().mapToLong(t -> t.numel()).sum();
+        rows.add(row(String.format(Locale.ROOT, "teacher: decoder, small preset (%.0fM)",
+            params / 1e6), "DJL fp32", secs));
+      }
+      for (String[] spec : new String[][] {{"BERT-12: bge-small-en-v1.5", "bge"},
+          {"BERT-6: all-MiniLM-L6-v2 (student)", "minilm"}}) {
+        BertCheckpoint c = spec[1].equals("bge") ? BertCheckpoint.fromOnnxResource(
+            BertCheckpoint.BGE_SMALL_ONNX, BertCheckpoint.BGE_SMALL_TOKENIZER,
+            BertCheckpoint.BGE_SMALL_HEADS) : BertCheckpoint.minilm();
+        Batch b = helper.fixedBatch(d, c, length);
+        try (BertModel m = BertModel.create(c, Devices.best())) {
+          DjlScorer s = new DjlScorer(m);
+          rows.add(row(spec[0], "DJL fp32", time(() -> s.score(b))));
+        }
+        for (boolean int8 : new boolean[] {false, true}) {
+          try (OnnxScorer s = OnnxScorer.load(BertOnnxExporter.export(c, int8), cores)) {
+            rows.add(row(spec[0], int8 ? "ONNX Runtime int8" : "ONNX Runtime fp32",
+                time(() -> s.score(b))));
+          }
+        }
+        System.err.println("timed " + spec[0]);
+      }
+      StringBuilder md = new StringBuilder(String.format(Locale.ROOT, "Batch %d x %d tokens,"
+          + " mean of %d batches after one warm-up.%n%n| model | engine | ms/batch |"
+          + " pairs/s |%n|---|---|---:|---:|%n", batch, length, iters));
+      for (String[] r : rows) {
+        md.append("| ").append(String.join(" | ", r)).append(" |\n");
+      }
+      System.out.print(md);
+      if (record != null) {
+        MarkdownBlocks.upsert(record, recordName, "Measured " + LocalDate.now(ZoneOffset.UTC)
+            + " on " + Student.machine() + " by:\n\n```\n" + Main.commandLine() + "\n```\n\n"
+            + md);
+      }
+      return 0;
+    }
+
+    String[] row(String model, String engine, double secs) {
+      return new String[] {model, engine, Student.fmt(secs * 1000), Student.fmt(batch / secs)};
+    }
+
+    double time(Runnable r) {
+      r.run();
+      long t0 = System.nanoTime();
+      for (int i = 0; i < iters; i++) {
+        r.run();
+      }
+      return (System.nanoTime() - t0) / 1e9 / iters;
+    }
+  }
+
+  /** The DL20 rerank workload against a plain ONNX Runtime session. */
+  @Command(name = "serving", mixinStandardHelpOptions = true, sortOptions = false,
+      description = {"Throughput and nDCG@10 on a rerank workload (a dataset's first-stage top"
+          + " k): a plain ONNX Runtime session (fp32, batches in input order padded to the"
+          + " maximum length) against this project's scorer (length-sorted batches, dynamic"
+          + " padding), fp32 and int8."})
+  static final class Serving implements Callable<Integer> {
+    @Mixin DatasetOptions data;
+
+    @Option(names = "--model", required = true, description = "Exported student folder"
+        + " (model.onnx, model.int8.onnx, tokenizer.json)")
+    Path model;
+
+    @Option(names = {"-k", "--top-k"}, defaultValue = "100") int k;
+
+    @Option(names = "--batch", defaultValue = "48") int batch;
+
+    @Option(names = "--max-length", defaultValue = "256") int maxLength;
+
+    @Option(names = "--record", paramLabel = "FILE") Path record;
+
+    @Option(names = "--record-name", defaultValue = "serving-workload") String recordName;
+
+    @Override
+    public Integer call() {
+      Dataset d = data.open();
+      BertCheckpoint c = BertCheckpoint.load(model);
+      List<String> qids = new ArrayList<>();
+      List<String> docids = new ArrayList<>();
+      List<String> qs = new ArrayList<>();
+      List<String> ds = new ArrayList<>();
+      for (String q : d.firstStage().queryIds()) {
+        var top = d.firstStage().ordered(q, org.disranker.core.data.Run.Order.SCORE);
+        for (var sd : top.subList(0, Math.min(k, top.size()))) {
+          qids.add(q);
+          docids.add(sd.docid());
+          qs.add(d.queries().get(q).text());
+          ds.add(d.documents().get(sd.docid()).text());
+        }
+      }
+      int cores = Runtime.getRuntime().availableProcessors();
+      List<String[]> rows = new ArrayList<>();
+      double plainRate = 0;
+      double plainNdcg = 0;
+      for (String variant : new String[] {"plain", "fp32", "int8"}) {
+        Path onnx = model.resolve(variant.equals("int8") ? "model.int8.onnx" : "model.onnx");
+        float[] scores;
+        long t0 = System.nanoTime();
+        try (OnnxScorer s = OnnxScorer.load(onnx, cores);
+            PairTokenizer tok = new PairTokenizer(c.tokenizerJson(), maxLength)) {
+          if (variant.equals("plain")) {
+            var enc = tok.encodeAll(qs, ds);
+            scores = new float[enc.size()];
+            try (var p = org.disranker.core.util.Progress.start("plain", enc.size())) {
+              for (int i = 0; i < enc.size(); i += batch) {
+                var chunk = enc.subList(i, Math.min(enc.size(), i + batch));
+                float[] sc = s.score(Batch.padded(chunk, maxLength));
+                System.arraycopy(sc, 0, scores, i, sc.length);
+                p.step(chunk.size());
+              }
+            }
+          } else {
+            scores = PairScorer.scoreAll(s, tok, qs, ds, batch, variant);
+          }
+        }
+        double secs = (System.nanoTime() - t0) / 1e9;
+        java.util.Map<String, List<org.disranker.core.data.ScoredDoc>> byQ =
+            new java.util.LinkedHashMap<>();
+        for (int i = 0; i < scores.length; i++) {
+          byQ.computeIfAbsent(qids.get(i), x -> new ArrayList<>()).add(
+              new org.disranker.core.data.ScoredDoc(docids.get(i), scores[i], 0));
+        }
+        double ndcg = new org.disranker.core.metrics.Evaluator(
+            org.disranker.core.metrics.Metrics.parse("ndcg@10",
+                org.disranker.core.metrics.Ndcg.Gain.LINEAR, 1),
+            org.disranker.core.data.Run.Order.SCORE, false)
+            .evaluate(d.qrels(), org.disranker.core.data.Run.ranked(variant, byQ))
+            .value("ndcg@10");
+        double rate = scores.length / secs;
+        if (variant.equals("plain")) {
+          plainRate = rate;
+          plainNdcg = ndcg;
+        }
+        rows.add(new String[] {variant.equals("plain") ? "plain session: fp32, input order,"
+            + " padded to " + maxLength : "this scorer: " + variant + ", length-sorted, dynamic"
+            + " padding", Student.fmt(rate), String.format(Locale.ROOT, "%.2fx", rate / plainRate),
+            String.format(Locale.ROOT, "%.4f", ndcg), String.format(Locale.ROOT, "%+.4f",
+            ndcg - plainNdcg)});
+        System.err.printf("%s: %.1f pairs/s, nDCG@10 %.4f%n", variant, rate, ndcg);
+      }
+      StringBuilder md = new StringBuilder(String.format(Locale.ROOT, "%d pairs (%s, top %d of"
+          + " the first stage), batch %d, %d ONNX Runtime threads.%n%n| setup | pairs/s |"
+          + " speed-up | nDCG@10 | change |%n|---|---:|---:|---:|---:|%n", qids.size(), d.name(),
+          k, batch, cores));
+      for (String[] r : rows) {
+        md.append("| ").append(String.join(" | ", r)).append(" |\n");
+      }
+      System.out.print(md);
+      if (record != null) {
+        MarkdownBlocks.upsert(record, recordName, "Measured " + LocalDate.now(ZoneOffset.UTC)
+            + " on " + Student.machine() + " by:\n\n```\n" + Main.commandLine() + "\n```\n\n"
+            + md);
+      }
+      return 0;
     }
   }
 }

@@ -17,6 +17,15 @@ public record Batch(long[] ids, long[] typeIds, long[] mask, int size, int lengt
     for (PairTokenizer.Pair p : pairs) {
       len = Math.max(len, p.length());
     }
+    return padded(pairs, len);
+  }
+
+  /** Pairs padded to a fixed length (as a plain serving setup does), at least the longest. */
+  public static Batch padded(List<PairTokenizer.Pair> pairs, int length) {
+    int len = length;
+    for (PairTokenizer.Pair p : pairs) {
+      len = Math.max(len, p.length());
+    }
     int n = pairs.size();
     long[] ids = new long[n * len];
     long[] types = new long[n * len];
