@@ -22,6 +22,7 @@ import picocli.CommandLine.Command;
       StudentCommand.class,
       RerankCommand.class,
       TeacherCommand.class,
+      DistillCommand.class,
       ServeCommand.class,
       LoadTestCommand.class,
       BenchCommand.class,

@@ -9,7 +9,7 @@ public final class Losses {
   /** mean over pairs of max(0, T − (s+ − s−)). */
   public static NDArray pairwiseMargin(NDArray scores, double margin) {
     NDArray s = scores.reshape(-1, 2);
-    return s.get(":, 0").sub(s.get(":, 1")).neg().add(margin).maximum(0).mean();
+    return s.get(":, 0").sub(s.get(":, 1")).neg().add((float) margin).maximum(0).mean();
   }
 
   /** mean squared error between scores and targets. */
@@ -23,5 +23,26 @@ public final class Losses {
    */
   public static NDArray listwiseSoftmax(NDArray scores, int group) {
     return scores.reshape(-1, group).logSoftmax(1).get(":, 0").neg().mean();
+  }
+
+  /**
+   * The distillation losses of the paper, on student and teacher scores laid out [pos0, neg0,
+   * pos1, neg1, ...]: {@code point} = MSE(T+, S+) + MSE(T−, S−); {@code margin} = MSE(T+ − T−,
+   * S+ − S−); {@code hybrid} = point + β · margin.
+   */
+  public static NDArray distill(NDArray student, NDArray teacher, String mode, double beta) {
+    NDArray s = student.reshape(-1, 2);
+    NDArray t = teacher.reshape(-1, 2);
+    NDArray point = s.get(":, 0").sub(t.get(":, 0")).square().mean()
+        .add(s.get(":, 1").sub(t.get(":, 1")).square().mean());
+    NDArray margin = s.get(":, 0").sub(s.get(":, 1")).sub(t.get(":, 0").sub(t.get(":, 1")))
+        .square().mean();
+    return switch (mode) {
+      case "point" -> point;
+      case "margin" -> margin;
+      case "hybrid" -> point.add(margin.mul((float) beta));
+      default -> throw new IllegalArgumentException("distillation loss must be point, margin or"
+          + " hybrid, not '" + mode + "'");
+    };
   }
 }
