@@ -67,6 +67,13 @@ public final class AdamW {
         sq += n * n;
       }
       double norm = Math.sqrt(sq);
+      if (!Double.isFinite(norm)) {
+        // refuse to write NaN or infinity into the weights; the last checkpoint stays valid
+        grads.values().forEach(g -> g.muli(0));
+        throw new IllegalStateException("gradient norm is " + norm + " at step " + step
+            + "; the weights were left as they were (resume from the last checkpoint, or lower"
+            + " the learning rate)");
+      }
       double clip = maxNorm > 0 && norm > maxNorm ? maxNorm / (norm + 1e-6) : 1.0;
       double bc1 = 1 - Math.pow(beta1, step);
       double bc2 = 1 - Math.pow(beta2, step);

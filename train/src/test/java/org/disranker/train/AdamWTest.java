@@ -66,4 +66,20 @@ class AdamWTest {
           1e-5f);
     }
   }
+
+  @Test
+  void aNonFiniteGradientLeavesTheWeightsAlone() {
+    try (NDManager m = NDManager.newBaseManager()) {
+      NDArray w = m.create(new float[] {1f, 2f});
+      w.setRequiresGradient(true);
+      AdamW opt = new AdamW(Map.of("w.weight", w), 0.9, 0.999, 1e-8, 0.0);
+      try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+        gc.backward(w.log().sum().mul(Float.POSITIVE_INFINITY));
+      }
+      IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(
+          IllegalStateException.class, () -> opt.update(0.1, 1.0));
+      org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("gradient norm"));
+      assertArrayEquals(new float[] {1f, 2f}, w.toFloatArray(), 0f);
+    }
+  }
 }
