@@ -52,7 +52,8 @@ public final class AdamW {
    * Clips gradients to {@code maxNorm} (if positive), applies one update with learning rate
    * {@code lr}, zeroes the gradients.
    *
-   * @return the global gradient norm before clipping
+   * @return the global gradient norm before clipping; when it is not finite the step is skipped
+   *     (weights and moments untouched, gradients zeroed) and the caller decides what to do
    */
   public double update(double lr, double maxNorm) {
     step++;
@@ -68,11 +69,13 @@ public final class AdamW {
       }
       double norm = Math.sqrt(sq);
       if (!Double.isFinite(norm)) {
-        // refuse to write NaN or infinity into the weights; the last checkpoint stays valid
-        grads.values().forEach(g -> g.muli(0));
-        throw new IllegalStateException("gradient norm is " + norm + " at step " + step
-            + "; the weights were left as they were (resume from the last checkpoint, or lower"
-            + " the learning rate)");
+        // never write NaN or infinity into the weights or moments: skip this step
+        for (NDArray g : grads.values()) {
+          g.muli(0); // infinities become NaN here, and NaN becomes 0 below
+          g.set(g.isNaN(), 0f);
+        }
+        step--;
+        return norm;
       }
       double clip = maxNorm > 0 && norm > maxNorm ? maxNorm / (norm + 1e-6) : 1.0;
       double bc1 = 1 - Math.pow(beta1, step);

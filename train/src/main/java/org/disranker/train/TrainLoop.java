@@ -25,7 +25,8 @@ import org.disranker.model.io.Safetensors;
 /**
  * The training loop every stage shares: AdamW with warm-up and linear decay and gradient
  * clipping, a progress bar, checkpoints every N steps and on interruption, exact resume, and a
- * finished-run marker.
+ * finished-run marker. A step whose gradient is not finite is skipped (the weights stay as they
+ * were) and reported; five in a row end the run.
  *
  * <p>Layout of the output folder: {@code checkpoint/} (what the task saves, plus {@code
  * optimizer.safetensors} and {@code state.json} with step, config and losses) while training;
@@ -37,6 +38,9 @@ import org.disranker.model.io.Safetensors;
  */
 public final class TrainLoop {
   static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+  /** Consecutive steps with a non-finite gradient after which a run gives up. */
+  static final int MAX_SKIPPED = 5;
 
   /** Schedule and optimizer settings. */
   public record Schedule(int steps, double learningRate, double warmup, double weightDecay,
@@ -143,6 +147,7 @@ public final class TrainLoop {
       NDManager root = params.values().iterator().next().getManager();
       long step = start;
       long done = 0;
+      int skippedInARow = 0;
       boolean interrupted = false;
       while (step < schedule.steps()) {
         if ((stop != null && stop.requested()) || (stopAfter >= 0 && done >= stopAfter)) {
@@ -161,7 +166,18 @@ public final class TrainLoop {
           throw new IllegalStateException(label + ": loss became " + loss + " at step "
               + (step + 1) + "; lower the learning rate");
         }
-        opt.update(schedule.learningRateAt(step), schedule.maxGradNorm());
+        double norm = opt.update(schedule.learningRateAt(step), schedule.maxGradNorm());
+        if (!Double.isFinite(norm)) {
+          skippedInARow++;
+          System.err.println(label + ": gradient norm " + norm + " at step " + (step + 1)
+              + "; update skipped");
+          if (skippedInARow >= MAX_SKIPPED) {
+            throw new IllegalStateException(label + ": " + MAX_SKIPPED + " steps in a row had a"
+                + " non-finite gradient; lower the learning rate");
+          }
+        } else {
+          skippedInARow = 0;
+        }
         losses.add(loss);
         step++;
         done++;
