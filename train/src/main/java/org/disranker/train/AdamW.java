@@ -22,6 +22,7 @@ public final class AdamW {
   private final double eps;
   private final double weightDecay;
   private long step;
+  private final java.util.List<String> nonFinite = new java.util.ArrayList<>();
 
   public AdamW(Map<String, NDArray> params, double beta1, double beta2, double eps,
       double weightDecay) {
@@ -44,6 +45,11 @@ public final class AdamW {
     return step;
   }
 
+  /** Parameters whose gradient was not finite in the last update (for diagnostics). */
+  public java.util.List<String> nonFiniteGradients() {
+    return java.util.List.copyOf(nonFinite);
+  }
+
   static boolean decays(String name) {
     return name.endsWith(".weight") && !name.contains("LayerNorm");
   }
@@ -60,11 +66,15 @@ public final class AdamW {
     try (NDManager tmp = firstManager().newSubManager()) {
       Map<String, NDArray> grads = new LinkedHashMap<>();
       double sq = 0;
+      nonFinite.clear();
       for (Map.Entry<String, NDArray> e : params.entrySet()) {
         NDArray g = e.getValue().getGradient();
         g.attach(tmp);
         grads.put(e.getKey(), g);
         double n = g.norm().getFloat();
+        if (!Double.isFinite(n)) {
+          nonFinite.add(e.getKey());
+        }
         sq += n * n;
       }
       double norm = Math.sqrt(sq);

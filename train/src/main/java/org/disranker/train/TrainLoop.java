@@ -170,7 +170,7 @@ public final class TrainLoop {
         if (!Double.isFinite(norm)) {
           skippedInARow++;
           System.err.println(label + ": gradient norm " + norm + " at step " + (step + 1)
-              + "; update skipped");
+              + "; update skipped (non-finite in " + opt.nonFiniteGradients() + ")");
           if (skippedInARow >= MAX_SKIPPED) {
             throw new IllegalStateException(label + ": " + MAX_SKIPPED + " steps in a row had a"
                 + " non-finite gradient; lower the learning rate");
