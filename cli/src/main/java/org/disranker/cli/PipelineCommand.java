@@ -33,9 +33,11 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "pipeline", mixinStandardHelpOptions = true, sortOptions = false,
     description = {
-      "Run the pipeline on the shared data: first-stage retrieval and evaluation per collection,"
-          + " then report.md. Finished stages whose config and inputs did not change are skipped;"
-          + " a stage interrupted midway is redone."
+      "Run the pipeline on the shared data: first-stage retrieval and evaluation per collection;"
+          + " then the ranking stages of config/pipeline.json (student fine-tuning, distillation"
+          + " from the configured teacher, ONNX export, reranking, evaluation); then report.md."
+          + " Finished stages whose config and inputs did not change are skipped; a stage"
+          + " interrupted midway is redone."
     })
 public final class PipelineCommand implements Callable<Integer> {
   /** The collections of the default run, as paths under the data folder (NFCorpus split after :). */
@@ -69,15 +71,31 @@ public final class PipelineCommand implements Callable<Integer> {
   @Option(names = "--force", description = "Redo every stage even if up to date")
   boolean force;
 
+  @Option(names = "--stages", split = ",", defaultValue = "first-stage,ranking",
+      description = "first-stage (BM25 and evaluation per collection) and/or ranking (student"
+          + " fine-tuning, distillation from the configured teacher, reranking, evaluation);"
+          + " default ${DEFAULT-VALUE}")
+  List<String> stages;
+
+  @Option(names = "--config", defaultValue = "config/pipeline.json", paramLabel = "FILE",
+      description = "Settings of the ranking stages (default ${DEFAULT-VALUE})")
+  Path config;
+
   @Override
   public Integer call() throws Exception {
     Path root = data != null ? data : Datasets.dataRoot();
     if (!Files.isDirectory(root)) {
       throw new IllegalArgumentException("data folder not found: " + root + " (use --data)");
     }
+    for (String st : stages) {
+      if (!st.equals("first-stage") && !st.equals("ranking")) {
+        throw new IllegalArgumentException("unknown stage '" + st + "' (first-stage, ranking)");
+      }
+    }
     StageRunner runner = new StageRunner(out, force);
     List<StageRunner.Result> done = new ArrayList<>();
-    for (String spec : datasets != null ? datasets : DEFAULT_DATASETS) {
+    for (String spec : !stages.contains("first-stage") ? List.<String>of()
+        : datasets != null ? datasets : DEFAULT_DATASETS) {
       String[] parts = spec.split(":", 2);
       Path dir = root.resolve(parts[0]).normalize();
       String split = parts.length > 1 ? parts[1] : null;
@@ -92,16 +110,32 @@ public final class PipelineCommand implements Callable<Integer> {
       done.add(runner.run(stage, config, List.of(dir), stageDir -> firstStage(dir, split,
           stageDir)));
     }
-    String table = reportTable(done);
+    String table = done.isEmpty() ? "" : reportTable(done);
+    String ranking = "";
+    if (stages.contains("ranking")) {
+      if (!Files.isRegularFile(config)) {
+        throw new IllegalArgumentException("config file not found: " + config + " (use --config)");
+      }
+      ranking = new org.disranker.cli.pipeline.RankingStages(runner, root, config).run();
+    }
     String report = "# DisRanker pipeline report\n\nRun directory: `" + out + "`; data: `" + root
-        + "`.\n\n## First stage\n\n" + table;
+        + "`; config: `" + config + "`.\n\n" + (table.isEmpty() ? "" : "## First stage\n\n"
+        + table + "\n") + (ranking.isEmpty() ? "" : "## Ranking: student, distillation,"
+        + " rerankers\n\n" + ranking);
     AtomicFiles.writeString(out.resolve("report.md"), report);
-    System.out.print(table);
+    System.out.print(table + (ranking.isEmpty() ? "" : "\n" + ranking));
     System.err.println("report: " + out.resolve("report.md"));
     if (results != null) {
-      MarkdownBlocks.upsert(results, "pipeline-first-stage", "Computed "
-          + LocalDate.now(ZoneOffset.UTC) + " by:\n\n```\n" + Main.commandLine() + "\n```\n\n"
-          + table);
+      if (!table.isEmpty()) {
+        MarkdownBlocks.upsert(results, "pipeline-first-stage", "Computed "
+            + LocalDate.now(ZoneOffset.UTC) + " by:\n\n```\n" + Main.commandLine()
+            + "\n```\n\n" + table);
+      }
+      if (!ranking.isEmpty()) {
+        MarkdownBlocks.upsert(results, "pipeline-ranking", "Computed "
+            + LocalDate.now(ZoneOffset.UTC) + " by:\n\n```\n" + Main.commandLine()
+            + "\n```\n\n" + ranking);
+      }
       System.err.println("recorded section 'pipeline-first-stage' in " + results);
     }
     return 0;

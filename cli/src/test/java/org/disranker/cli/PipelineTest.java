@@ -26,7 +26,8 @@ class PipelineTest {
 
   CliTest.Result pipeline() {
     return CliTest.run("pipeline", "--data", dir.resolve("data").toString(), "--datasets", "mini",
-        "--out", dir.resolve("run").toString(), "--results", dir.resolve("R.md").toString());
+        "--out", dir.resolve("run").toString(), "--results", dir.resolve("R.md").toString(),
+        "--stages", "first-stage");
   }
 
   @Test
@@ -64,5 +65,19 @@ class PipelineTest {
     assertFalse(Files.exists(partial));
     assertTrue(Files.isRegularFile(dir.resolve("run/first-stage/mini/manifest.json")));
     assertFalse(Files.readString(dir.resolve("run/first-stage/mini/run.txt")).contains("half"));
+  }
+
+  @Test
+  void unknownStagesAndAMissingConfigAreRefused() throws IOException {
+    collection();
+    CliTest.Result r = CliTest.run("pipeline", "--data", dir.resolve("data").toString(),
+        "--datasets", "mini", "--out", dir.resolve("run").toString(), "--stages", "teleport");
+    assertEquals(2, r.code());
+    assertTrue(r.err().contains("unknown stage 'teleport'"), r.err());
+    CliTest.Result c = CliTest.run("pipeline", "--data", dir.resolve("data").toString(),
+        "--datasets", "mini", "--out", dir.resolve("run").toString(), "--stages", "ranking",
+        "--config", dir.resolve("nope.json").toString());
+    assertEquals(2, c.code());
+    assertTrue(c.err().contains("config file not found"), c.err());
   }
 }
