@@ -2,14 +2,21 @@ package org.disranker.train;
 
 import ai.djl.ndarray.NDArray;
 
-/** The ranking losses of the paper, on scores laid out [pos0, neg0, pos1, neg1, ...]. */
+/**
+ * The ranking losses of the paper, on scores laid out [pos0, neg0, pos1, neg1, ...].
+ *
+ * <p>Constants that the backward pass reads again (a factor, the other operand of a maximum) are
+ * arrays in the step's manager, never Java numbers: the engine wraps a number in a native scalar
+ * whose memory the garbage collector may reclaim before backward runs.
+ */
 public final class Losses {
   private Losses() {}
 
   /** mean over pairs of max(0, T − (s+ − s−)). */
   public static NDArray pairwiseMargin(NDArray scores, double margin) {
     NDArray s = scores.reshape(-1, 2);
-    return s.get(":, 0").sub(s.get(":, 1")).neg().add((float) margin).maximum(0).mean();
+    NDArray zero = scores.getManager().create(0f);
+    return s.get(":, 0").sub(s.get(":, 1")).neg().add((float) margin).maximum(zero).mean();
   }
 
   /** mean squared error between scores and targets. */
@@ -40,7 +47,7 @@ public final class Losses {
     return switch (mode) {
       case "point" -> point;
       case "margin" -> margin;
-      case "hybrid" -> point.add(margin.mul((float) beta));
+      case "hybrid" -> point.add(margin.mul(student.getManager().create((float) beta)));
       default -> throw new IllegalArgumentException("distillation loss must be point, margin or"
           + " hybrid, not '" + mode + "'");
     };

@@ -127,7 +127,7 @@ public final class BertModel implements AutoCloseable {
     float scale = (float) (1.0 / Math.sqrt(hd));
     for (int i = 0; i < config.numLayers(); i++) {
       String l = "encoder.layer." + i + ".";
-      NDArray q = linear(x, l + "attention.self.query").mul(scale)
+      NDArray q = linear(x, l + "attention.self.query").mul(scaleArray(scale))
           .reshape(b, t, heads, hd).transpose(0, 2, 1, 3);
       NDArray k = linear(x, l + "attention.self.key").reshape(b, t, heads, hd)
           .transpose(0, 2, 3, 1);
@@ -141,6 +141,21 @@ public final class BertModel implements AutoCloseable {
       x = layerNorm(linear(ff, l + "output.dense").add(x), l + "output.LayerNorm");
     }
     return x;
+  }
+
+  private NDArray scaleConst;
+
+  /**
+   * The attention scale as an array owned by the model. Multiplying by a Java number makes the
+   * engine wrap it in a fresh native scalar, which the backward pass reads again; held only by a
+   * short-lived buffer, that scalar can be reclaimed by the garbage collector between forward and
+   * backward, and the gradient then reads freed memory (seen as rare infinite gradients).
+   */
+  private NDArray scaleArray(float scale) {
+    if (scaleConst == null) {
+      scaleConst = manager.create(scale);
+    }
+    return scaleConst;
   }
 
   /** Relevance scores [batch]: the head on the [CLS] state. */

@@ -87,6 +87,17 @@ public final class LlamaModel implements AutoCloseable {
     return null;
   }
 
+  private final Map<String, NDArray> constants = new LinkedHashMap<>();
+
+  /**
+   * A scalar owned by the model. Multiplying by a Java number makes the engine wrap it in a native
+   * scalar that the backward pass reads again but that the garbage collector may reclaim first;
+   * an array held here lives as long as the model.
+   */
+  private NDArray constant(String name, float value) {
+    return constants.computeIfAbsent(name, k -> manager.create(value));
+  }
+
   public LlamaConfig config() {
     return config;
   }
@@ -126,7 +137,8 @@ public final class LlamaModel implements AutoCloseable {
     NDArray y = x.matMul(p(weight));
     NDArray[] ab = lora.get(weight);
     if (ab != null) {
-      y = y.add(x.matMul(ab[0]).matMul(ab[1]).mul(loraConfig.scaling()));
+      y = y.add(x.matMul(ab[0]).matMul(ab[1]).mul(constant("lora_scaling",
+          (float) loraConfig.scaling())));
     }
     return bias != null && params.containsKey(bias) ? y.add(p(bias)) : y;
   }
@@ -194,7 +206,7 @@ public final class LlamaModel implements AutoCloseable {
           .reshape(b, t, nkv, hd).transpose(0, 2, 1, 3);
       NDArray v = linear(h, l + "self_attn.v_proj.weight", l + "self_attn.v_proj.bias")
           .reshape(b, t, nkv, hd).transpose(0, 2, 1, 3);
-      q = q.mul(cs[0]).add(rotateHalf(q, hd).mul(cs[1])).mul(scale);
+      q = q.mul(cs[0]).add(rotateHalf(q, hd).mul(cs[1])).mul(constant("attention_scale", scale));
       k = k.mul(cs[0]).add(rotateHalf(k, hd).mul(cs[1]));
       if (nkv != nh) {
         k = k.repeat(1, config.groups());
