@@ -4,16 +4,12 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.disranker.core.data.Document;
 import org.disranker.core.data.Query;
 import org.disranker.core.util.Interruption;
-import org.disranker.model.bert.Batch;
 import org.disranker.model.bert.BertCheckpoint;
-import org.disranker.model.bert.BertModel;
-import org.disranker.model.tokenize.PairTokenizer;
 
 /**
  * Distils teacher scores into the BERT student on triplets (q, d+, d−) with the point, margin or
@@ -38,69 +34,29 @@ public final class Distiller {
         ? init : BertCheckpoint.load(ckpt), sampler, queries, docs), outDir, stop, stopAfter);
   }
 
-  private final class Task implements TrainLoop.Task {
-    final BertModel model;
-    final PairTokenizer tok;
-    final byte[] tokenizerJson;
+  private final class Task extends BertPairTask<TeacherSignal.Triplet> {
     final TeacherTrainer.Sampler<TeacherSignal.Triplet> sampler;
-    final Map<String, Query> queries;
-    final Map<String, Document> docs;
 
     Task(BertCheckpoint from, TeacherTrainer.Sampler<TeacherSignal.Triplet> sampler,
         Map<String, Query> queries, Map<String, Document> docs) {
-      this.model = BertModel.create(from, device);
-      this.tok = new PairTokenizer(from.tokenizerJson(), config.maxLength());
-      this.tokenizerJson = from.tokenizerJson();
+      super(from, device, config.maxLength(), queries, docs);
       this.sampler = sampler;
-      this.queries = queries;
-      this.docs = docs;
     }
 
     @Override
-    public Map<String, NDArray> trainable() {
-      return model.namedParameters();
+    List<TeacherSignal.Triplet> batch(long step) {
+      return sampler.batch(step, config.batch());
     }
 
+
     @Override
-    public TrainLoop.Step forward(long step, NDManager sub) {
-      List<TeacherSignal.Triplet> batch = sampler.batch(step, config.batch());
-      List<String> qs = new ArrayList<>();
-      List<String> ds = new ArrayList<>();
+    NDArray loss(NDArray scores, List<TeacherSignal.Triplet> batch, NDManager sub) {
       float[] teacher = new float[2 * batch.size()];
-      int i = 0;
-      for (TeacherSignal.Triplet t : batch) {
-        String q = queries.get(t.qid()).text();
-        qs.add(q);
-        ds.add(docs.get(t.pos()).text());
-        qs.add(q);
-        ds.add(docs.get(t.neg()).text());
-        teacher[i++] = t.tPos();
-        teacher[i++] = t.tNeg();
+      for (int i = 0; i < batch.size(); i++) {
+        teacher[2 * i] = batch.get(i).tPos();
+        teacher[2 * i + 1] = batch.get(i).tNeg();
       }
-      Batch b = Batch.of(tok.encodeAll(qs, ds));
-      long tokens = 0;
-      for (long m : b.mask()) {
-        tokens += m;
-      }
-      NDArray scores = model.score(b.idsArray(sub), b.typesArray(sub), b.maskArray(sub));
-      return new TrainLoop.Step(Losses.distill(scores, sub.create(teacher), config.loss(),
-          config.beta()), tokens);
-    }
-
-    @Override
-    public void saveCheckpoint(Path dir) {
-      model.toCheckpoint(tokenizerJson).save(dir);
-    }
-
-    @Override
-    public void saveFinal(Path dir) {
-      model.toCheckpoint(tokenizerJson).save(dir);
-    }
-
-    @Override
-    public void close() {
-      tok.close();
-      model.close();
+      return Losses.distill(scores, sub.create(teacher), config.loss(), config.beta());
     }
   }
 }

@@ -4,16 +4,12 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.disranker.core.data.Document;
 import org.disranker.core.data.Query;
 import org.disranker.core.util.Interruption;
-import org.disranker.model.bert.Batch;
 import org.disranker.model.bert.BertCheckpoint;
-import org.disranker.model.bert.BertModel;
-import org.disranker.model.tokenize.PairTokenizer;
 
 /**
  * Fine-tunes a BERT cross-encoder on graded labels (the paper's "BERT fine-tuned" baseline) with
@@ -47,71 +43,32 @@ public final class FineTuner {
     return new Result(r.model(), r.steps(), r.interrupted(), r.losses(), r.tokensPerSecond());
   }
 
-  private final class Task implements TrainLoop.Task {
-    final BertModel model;
-    final PairTokenizer tok;
-    final byte[] tokenizerJson;
+  private final class Task extends BertPairTask<TrainingPairs.Pair> {
     final TrainingPairs pairs;
-    final Map<String, Query> queries;
-    final Map<String, Document> docs;
 
     Task(BertCheckpoint from, TrainingPairs pairs, Map<String, Query> queries,
         Map<String, Document> docs) {
-      this.model = BertModel.create(from, device);
-      this.tok = new PairTokenizer(from.tokenizerJson(), config.maxLength());
-      this.tokenizerJson = from.tokenizerJson();
+      super(from, device, config.maxLength(), queries, docs);
       this.pairs = pairs;
-      this.queries = queries;
-      this.docs = docs;
     }
 
     @Override
-    public Map<String, NDArray> trainable() {
-      return model.namedParameters();
+    List<TrainingPairs.Pair> batch(long step) {
+      return pairs.batch(step, config.batchPairs());
     }
 
+
     @Override
-    public TrainLoop.Step forward(long step, NDManager sub) {
-      List<TrainingPairs.Pair> batch = pairs.batch(step, config.batchPairs());
-      List<String> qs = new ArrayList<>();
-      List<String> ds = new ArrayList<>();
+    NDArray loss(NDArray scores, List<TrainingPairs.Pair> batch, NDManager sub) {
+      if (!config.loss().equals("pointwise")) {
+        return Losses.pairwiseMargin(scores, config.margin());
+      }
       float[] targets = new float[2 * batch.size()];
-      int i = 0;
-      for (TrainingPairs.Pair p : batch) {
-        String q = queries.get(p.qid()).text();
-        qs.add(q);
-        ds.add(docs.get(p.pos()).text());
-        qs.add(q);
-        ds.add(docs.get(p.neg()).text());
-        targets[i++] = (float) p.posGrade() / config.maxGrade();
-        targets[i++] = (float) p.negGrade() / config.maxGrade();
+      for (int i = 0; i < batch.size(); i++) {
+        targets[2 * i] = (float) batch.get(i).posGrade() / config.maxGrade();
+        targets[2 * i + 1] = (float) batch.get(i).negGrade() / config.maxGrade();
       }
-      Batch b = Batch.of(tok.encodeAll(qs, ds));
-      long tokens = 0;
-      for (long m : b.mask()) {
-        tokens += m;
-      }
-      NDArray scores = model.score(b.idsArray(sub), b.typesArray(sub), b.maskArray(sub));
-      NDArray loss = config.loss().equals("pointwise")
-          ? Losses.pointwise(scores, sub.create(targets))
-          : Losses.pairwiseMargin(scores, config.margin());
-      return new TrainLoop.Step(loss, tokens);
-    }
-
-    @Override
-    public void saveCheckpoint(Path dir) {
-      model.toCheckpoint(tokenizerJson).save(dir);
-    }
-
-    @Override
-    public void saveFinal(Path dir) {
-      model.toCheckpoint(tokenizerJson).save(dir);
-    }
-
-    @Override
-    public void close() {
-      tok.close();
-      model.close();
+      return Losses.pointwise(scores, sub.create(targets));
     }
   }
 }

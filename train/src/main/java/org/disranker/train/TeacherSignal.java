@@ -30,7 +30,8 @@ import org.disranker.core.io.TrecRuns;
  */
 public final class TeacherSignal {
   /** A training triplet with the teacher's scores. */
-  public record Triplet(String qid, String pos, String neg, float tPos, float tNeg) {}
+  public record Triplet(String qid, String pos, String neg, float tPos, float tNeg)
+      implements BertPairTask.Item {}
 
   private final Map<String, Map<String, Float>> scores;
 

@@ -17,7 +17,8 @@ import org.disranker.core.data.Qrels;
  */
 public final class TrainingPairs {
   /** A labelled pair: the positive has the higher grade. */
-  public record Pair(String qid, String pos, String neg, int posGrade, int negGrade) {}
+  public record Pair(String qid, String pos, String neg, int posGrade, int negGrade)
+      implements BertPairTask.Item {}
 
   private final List<Pair> pairs;
   private final long seed;
