@@ -42,6 +42,23 @@ public final class BenchCommand implements Runnable {
     spec.commandLine().usage(System.out);
   }
 
+  /**
+   * Appends the rows to a Markdown table that {@code md} has the header of, prints it, and, with a
+   * record file, writes it with the machine, date and command line into a section of that file.
+   */
+  static void emit(StringBuilder md, List<String[]> rows, String footer, Path record,
+      String recordName) {
+    for (String[] r : rows) {
+      md.append("| ").append(String.join(" | ", r)).append(" |\n");
+    }
+    System.out.print(md);
+    if (record != null) {
+      MarkdownBlocks.upsert(record, recordName, "Measured " + LocalDate.now(ZoneOffset.UTC)
+          + " on " + Student.machine() + " by:\n\n```\n" + Main.commandLine() + "\n```\n\n"
+          + md + footer);
+    }
+  }
+
   /** Student inference and training speed. */
   @Command(name = "student", mixinStandardHelpOptions = true, sortOptions = false,
       description = {"Inference pairs/s of the student on DJL and ONNX Runtime (fp32, int8) at a"
@@ -132,15 +149,7 @@ public final class BenchCommand implements Runnable {
       }
       StringBuilder md = new StringBuilder("| engine | batch | tokens | ms/batch | pairs/s |"
           + " peak RSS MB |\n|---|---:|---:|---:|---:|---:|\n");
-      for (String[] r : rows) {
-        md.append("| ").append(String.join(" | ", r)).append(" |\n");
-      }
-      System.out.print(md);
-      if (record != null) {
-        MarkdownBlocks.upsert(record, recordName, "Measured " + LocalDate.now(ZoneOffset.UTC)
-            + " on " + machine() + " by:\n\n```\n" + Main.commandLine() + "\n```\n\n" + md
-            + (trainRow.isEmpty() ? "" : "\n" + trainRow));
-      }
+      emit(md, rows, trainRow.isEmpty() ? "" : "\n" + trainRow, record, recordName);
       return 0;
     }
 
@@ -308,15 +317,7 @@ public final class BenchCommand implements Runnable {
           + " %.1fM parameters; batch %d, max length %d, %d steps per training row.%n%n",
           size, params / 1e6, batch, maxLength, steps));
       md.append("| stage | speed | peak RSS MB |\n|---|---:|---:|\n");
-      for (String[] r : rows) {
-        md.append("| ").append(String.join(" | ", r)).append(" |\n");
-      }
-      System.out.print(md);
-      if (record != null) {
-        MarkdownBlocks.upsert(record, recordName, "Measured " + LocalDate.now(ZoneOffset.UTC)
-            + " on " + Student.machine() + " by:\n\n```\n" + Main.commandLine() + "\n```\n\n"
-            + md);
-      }
+      emit(md, rows, "", record, recordName);
       return 0;
     }
 
@@ -393,15 +394,7 @@ public final class BenchCommand implements Runnable {
       StringBuilder md = new StringBuilder(String.format(Locale.ROOT, "Batch %d x %d tokens,"
           + " mean of %d batches after one warm-up.%n%n| model | engine | ms/batch |"
           + " pairs/s |%n|---|---|---:|---:|%n", batch, length, iters));
-      for (String[] r : rows) {
-        md.append("| ").append(String.join(" | ", r)).append(" |\n");
-      }
-      System.out.print(md);
-      if (record != null) {
-        MarkdownBlocks.upsert(record, recordName, "Measured " + LocalDate.now(ZoneOffset.UTC)
-            + " on " + Student.machine() + " by:\n\n```\n" + Main.commandLine() + "\n```\n\n"
-            + md);
-      }
+      emit(md, rows, "", record, recordName);
       return 0;
     }
 
@@ -446,19 +439,10 @@ public final class BenchCommand implements Runnable {
     public Integer call() {
       Dataset d = data.open();
       BertCheckpoint c = BertCheckpoint.load(model);
-      List<String> qids = new ArrayList<>();
-      List<String> docids = new ArrayList<>();
-      List<String> qs = new ArrayList<>();
-      List<String> ds = new ArrayList<>();
-      for (String q : d.firstStage().queryIds()) {
-        var top = d.firstStage().ordered(q, org.disranker.core.data.Run.Order.SCORE);
-        for (var sd : top.subList(0, Math.min(k, top.size()))) {
-          qids.add(q);
-          docids.add(sd.docid());
-          qs.add(d.queries().get(q).text());
-          ds.add(d.documents().get(sd.docid()).text());
-        }
-      }
+      var pairs = org.disranker.core.data.TopK.of(d.firstStage(), k, d.queries(),
+          d.documents());
+      List<String> qs = pairs.queries();
+      List<String> ds = pairs.documents();
       int cores = Runtime.getRuntime().availableProcessors();
       List<String[]> rows = new ArrayList<>();
       double plainRate = 0;
@@ -485,17 +469,11 @@ public final class BenchCommand implements Runnable {
           }
         }
         double secs = (System.nanoTime() - t0) / 1e9;
-        java.util.Map<String, List<org.disranker.core.data.ScoredDoc>> byQ =
-            new java.util.LinkedHashMap<>();
-        for (int i = 0; i < scores.length; i++) {
-          byQ.computeIfAbsent(qids.get(i), x -> new ArrayList<>()).add(
-              new org.disranker.core.data.ScoredDoc(docids.get(i), scores[i], 0));
-        }
         double ndcg = new org.disranker.core.metrics.Evaluator(
             org.disranker.core.metrics.Metrics.parse("ndcg@10",
                 org.disranker.core.metrics.Ndcg.Gain.LINEAR, 1),
             org.disranker.core.data.Run.Order.SCORE, false)
-            .evaluate(d.qrels(), org.disranker.core.data.Run.ranked(variant, byQ))
+            .evaluate(d.qrels(), pairs.toRun(scores, variant))
             .value("ndcg@10");
         double rate = scores.length / secs;
         if (variant.equals("plain")) {
@@ -511,17 +489,9 @@ public final class BenchCommand implements Runnable {
       }
       StringBuilder md = new StringBuilder(String.format(Locale.ROOT, "%d pairs (%s, top %d of"
           + " the first stage), batch %d, %d ONNX Runtime threads.%n%n| setup | pairs/s |"
-          + " speed-up | nDCG@10 | change |%n|---|---:|---:|---:|---:|%n", qids.size(), d.name(),
+          + " speed-up | nDCG@10 | change |%n|---|---:|---:|---:|---:|%n", pairs.size(), d.name(),
           k, batch, cores));
-      for (String[] r : rows) {
-        md.append("| ").append(String.join(" | ", r)).append(" |\n");
-      }
-      System.out.print(md);
-      if (record != null) {
-        MarkdownBlocks.upsert(record, recordName, "Measured " + LocalDate.now(ZoneOffset.UTC)
-            + " on " + Student.machine() + " by:\n\n```\n" + Main.commandLine() + "\n```\n\n"
-            + md);
-      }
+      emit(md, rows, "", record, recordName);
       return 0;
     }
   }

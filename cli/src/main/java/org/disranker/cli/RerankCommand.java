@@ -1,14 +1,10 @@
 package org.disranker.cli;
 
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
-import org.disranker.core.data.Document;
 import org.disranker.core.data.Run;
-import org.disranker.core.data.ScoredDoc;
+import org.disranker.core.data.TopK;
 import org.disranker.core.dataset.Dataset;
 import org.disranker.core.io.TrecRuns;
 import org.disranker.model.Devices;
@@ -81,24 +77,9 @@ public final class RerankCommand implements Callable<Integer> {
       throw new IllegalArgumentException("dataset " + d.name() + " has no first-stage run; give"
           + " --run (e.g. from 'disranker bm25 search')");
     }
-    List<String> qids = new ArrayList<>();
-    List<String> docids = new ArrayList<>();
-    List<String> qs = new ArrayList<>();
-    List<String> ds = new ArrayList<>();
-    for (String q : first.queryIds()) {
-      List<ScoredDoc> top = first.ordered(q, Run.Order.SCORE);
-      for (ScoredDoc sd : top.subList(0, Math.min(k, top.size()))) {
-        Document doc = d.documents().get(sd.docid());
-        if (doc == null) {
-          throw new IllegalArgumentException("run names document " + sd.docid()
-              + " which the dataset has no text for");
-        }
-        qids.add(q);
-        docids.add(sd.docid());
-        qs.add(d.queries().get(q).text());
-        ds.add(doc.text());
-      }
-    }
+    TopK pairs = TopK.of(first, k, d.queries(), d.documents());
+    List<String> qs = pairs.queries();
+    List<String> ds = pairs.documents();
     BertCheckpoint ckpt = Models.load(model, null);
     long t0 = System.nanoTime();
     float[] scores;
@@ -115,14 +96,10 @@ public final class RerankCommand implements Callable<Integer> {
       }
     }
     double secs = (System.nanoTime() - t0) / 1e9;
-    Map<String, List<ScoredDoc>> out = new LinkedHashMap<>();
-    for (int i = 0; i < scores.length; i++) {
-      out.computeIfAbsent(qids.get(i), x -> new ArrayList<>()).add(new ScoredDoc(docids.get(i),
-          scores[i], 0));
-    }
-    TrecRuns.write(output, Run.ranked(tag, out), tag);
+    Run out = pairs.toRun(scores, tag);
+    TrecRuns.write(output, out, tag);
     System.err.printf("reranked %d pairs of %d queries in %.1fs (%.1f pairs/s) into %s%n",
-        scores.length, out.size(), secs, scores.length / secs, output);
+        scores.length, out.queryIds().size(), secs, scores.length / secs, output);
     return 0;
   }
 }

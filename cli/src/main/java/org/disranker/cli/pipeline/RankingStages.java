@@ -2,12 +2,11 @@ package org.disranker.cli.pipeline;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.disranker.core.data.Run;
-import org.disranker.core.data.ScoredDoc;
+import org.disranker.core.data.TopK;
 import org.disranker.core.dataset.Dataset;
 import org.disranker.core.dataset.Datasets;
 import org.disranker.core.io.AtomicFiles;
@@ -161,19 +160,9 @@ public final class RankingStages {
 
   /** Reranks the top k with an exported model (or zero-shot MiniLM when model is null). */
   static void rerank(Dataset d, int k, Path model, String onnx, Path out, Map<String, Object> m) {
-    List<String> qids = new ArrayList<>();
-    List<String> docids = new ArrayList<>();
-    List<String> qs = new ArrayList<>();
-    List<String> ds = new ArrayList<>();
-    for (String q : d.firstStage().queryIds()) {
-      List<ScoredDoc> top = d.firstStage().ordered(q, Run.Order.SCORE);
-      for (ScoredDoc sd : top.subList(0, Math.min(k, top.size()))) {
-        qids.add(q);
-        docids.add(sd.docid());
-        qs.add(d.queries().get(q).text());
-        ds.add(d.documents().get(sd.docid()).text());
-      }
-    }
+    TopK pairs = TopK.of(d.firstStage(), k, d.queries(), d.documents());
+    List<String> qs = pairs.queries();
+    List<String> ds = pairs.documents();
     long t0 = System.nanoTime();
     float[] scores;
     BertCheckpoint ckpt = model == null ? BertCheckpoint.minilm() : BertCheckpoint.load(model);
@@ -188,13 +177,8 @@ public final class RankingStages {
         }
       }
     }
-    Map<String, List<ScoredDoc>> byQ = new LinkedHashMap<>();
-    for (int i = 0; i < scores.length; i++) {
-      byQ.computeIfAbsent(qids.get(i), x -> new ArrayList<>()).add(new ScoredDoc(docids.get(i),
-          scores[i], 0));
-    }
     String name = out.getFileName().toString().replace(".run", "");
-    TrecRuns.write(out, Run.ranked(name, byQ), name);
+    TrecRuns.write(out, pairs.toRun(scores, name), name);
     m.put(name + ".pairsPerSecond", scores.length / ((System.nanoTime() - t0) / 1e9));
   }
 
