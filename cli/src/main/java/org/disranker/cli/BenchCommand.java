@@ -33,7 +33,7 @@ import picocli.CommandLine.Option;
 @Command(name = "bench", mixinStandardHelpOptions = true,
     description = "Benchmarks (speed and memory are measured here, never in tests).",
     subcommands = {BenchCommand.Student.class, BenchCommand.Teacher.class,
-        BenchCommand.Latency.class, BenchCommand.Serving.class})
+        BenchCommand.Latency.class, BenchCommand.Serving.class, BenchCommand.Spark.class})
 public final class BenchCommand implements Runnable {
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
@@ -493,6 +493,110 @@ public final class BenchCommand implements Runnable {
           k, batch, cores));
       emit(md, rows, "", record, recordName);
       return 0;
+    }
+  }
+
+  /** The Spark pool-scoring job in local mode, and what the paper's pool would cost. */
+  @Command(name = "spark", mixinStandardHelpOptions = true, sortOptions = false,
+      description = {"Pairs/s of the Spark scoring job (disranker spark score) in local mode on"
+          + " 1..N cores, for the student (ONNX Runtime int8, one thread per task) and the"
+          + " teacher (DJL, one forward pass at a time per executor), and a cost model for the"
+          + " paper's pool of 46.8M pairs from the measured pairs/s per core."})
+  static final class Spark implements Callable<Integer> {
+    @Option(names = "--pool", required = true, description = "Pool, JSON lines (disranker"
+        + " data pairs)")
+    Path pool;
+
+    @Option(names = "--student", required = true, description = "Exported student folder")
+    Path student;
+
+    @Option(names = "--onnx", defaultValue = "model.int8.onnx") String onnx;
+
+    @Option(names = "--teacher", defaultValue = "small", description = "Teacher folder, or"
+        + " 'small': a freshly initialised decoder of the pipeline's size (speed does not depend"
+        + " on the weights)")
+    String teacher;
+
+    @Option(names = "--cores", split = ",", defaultValue = "1,2") int[] cores;
+
+    @Option(names = "--batch", defaultValue = "32") int batch;
+
+    @Option(names = "--pool-size", defaultValue = "46800000",
+        description = "Pairs of the pool to cost; default: the paper's 46.8M")
+    long poolSize;
+
+    @Option(names = "--record", paramLabel = "FILE") Path record;
+
+    @Option(names = "--record-name", defaultValue = "spark-scoring") String recordName;
+
+    @Override
+    public Integer call() throws IOException {
+      Path tmp = Files.createTempDirectory("disranker-bench-spark");
+      try {
+        Path teacherDir = Path.of(teacher);
+        if (teacher.equals("small")) {
+          teacherDir = tmp.resolve("teacher");
+          org.disranker.model.llm.LlamaCheckpoint.random(TeacherCommand.preset("small", 30522),
+              42, BertCheckpoint.minilmTokenizer()).save(teacherDir);
+        }
+        long params = org.disranker.model.llm.LlamaCheckpoint.load(teacherDir).weights()
+            .values().stream().mapToLong(t -> t.numel()).sum();
+        List<String[]> rows = new ArrayList<>();
+        StringBuilder cost = new StringBuilder();
+        long pairs = 0;
+        for (String kind : new String[] {"student", "teacher"}) {
+          org.disranker.spark.ScorerSpec spec = kind.equals("student")
+              ? org.disranker.spark.ScorerSpec.student(student.toString(), onnx, 256, batch, 1)
+              : org.disranker.spark.ScorerSpec.teacher(teacherDir.toString(), 192, batch,
+                  "last", org.disranker.model.llm.DecoderTokenizer.DEFAULT_TEMPLATE);
+          double perCore = 0;
+          for (int c : cores) {
+            org.apache.spark.sql.SparkSession s = org.apache.spark.sql.SparkSession.builder()
+                .master("local[" + c + "]").appName("bench").config("spark.ui.enabled", "false")
+                .getOrCreate();
+            try {
+              // warm-up: the executor opens the model once, as on a cluster
+              org.disranker.spark.ExecutorModels.get(spec);
+              var r = org.disranker.spark.PoolScoringJob.run(s, spec,
+                  new org.disranker.spark.PoolScoringJob.Options(pool.toString(), "json",
+                      tmp.resolve(kind + "-" + c).toString(), "parquet", 2 * c, false, false));
+              pairs = r.pairs();
+              double rate = r.pairs() / r.seconds();
+              perCore = rate / c; // the last (most cores) row costs the pool
+              rows.add(new String[] {kind.equals("student") ? "student (" + onnx + ")"
+                  : String.format(Locale.ROOT, "teacher (%.1fM-parameter decoder)", params / 1e6),
+                  "local[" + c + "]", Student.fmt(r.seconds()), Student.fmt(rate),
+                  Student.fmt(rate / c)});
+              System.err.printf("%s local[%d]: %d pairs in %.1f s, %.1f pairs/s%n", kind, c,
+                  r.pairs(), r.seconds(), rate);
+            } finally {
+              s.stop();
+            }
+          }
+          double coreHours = poolSize / perCore / 3600;
+          cost.append(String.format(Locale.ROOT, "- %s: %.1f pairs/s per core -> %,.0f"
+              + " core-hours for %,d pairs; on 100 executor cores %.1f hours.%n", kind,
+              perCore, coreHours, poolSize, coreHours / 100));
+          if (kind.equals("teacher")) {
+            double scale = 7e9 / params;
+            cost.append(String.format(Locale.ROOT, "- a 7B teacher (the paper's size) does"
+                + " about %.0fx the work per pair of this %.1fM decoder (forward FLOPs ~ 2 x"
+                + " parameters x tokens): about %,.0f CPU core-hours, which is why the paper"
+                + " scores on GPUs; an extrapolation, not a measurement.%n", scale, params / 1e6,
+                coreHours * scale));
+          }
+        }
+        StringBuilder md = new StringBuilder(String.format(Locale.ROOT, "%d pairs (%s), batch %d,"
+            + " 2 partitions per core; seconds include reading, the shuffle by query, writing"
+            + " Parquet and the exactly-once check.%n%n| scorer | master | seconds | pairs/s |"
+            + " pairs/s per core |%n|---|---|---:|---:|---:|%n", pairs, pool.getFileName(),
+            batch));
+        emit(md, rows, "\nCost model (pairs/s per core of the last row of each scorer):\n\n" + cost,
+            record, recordName);
+        return 0;
+      } finally {
+        FileTrees.deleteRecursively(tmp);
+      }
     }
   }
 }

@@ -1,9 +1,19 @@
 package org.disranker.cli;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.List;
 import java.util.concurrent.Callable;
+import org.disranker.core.data.Document;
+import org.disranker.core.data.Query;
+import org.disranker.core.data.Run;
+import org.disranker.core.data.ScoredDoc;
 import org.disranker.core.dataset.Dataset;
+import org.disranker.core.io.AtomicFiles;
 import org.disranker.core.io.TrecQrels;
 import org.disranker.core.io.TrecRuns;
 import picocli.CommandLine.Command;
@@ -12,9 +22,9 @@ import picocli.CommandLine.Option;
 
 /** {@code disranker data}: look into a dataset and export its parts in TREC formats. */
 @Command(name = "data", mixinStandardHelpOptions = true,
-    description = "Inspect a dataset and export its qrels or first-stage run.",
+    description = "Inspect a dataset and export its qrels, first-stage run or scoring pool.",
     subcommands = {DataCommand.Stats.class, DataCommand.ExportRun.class,
-        DataCommand.ExportQrels.class})
+        DataCommand.ExportQrels.class, DataCommand.Pairs.class})
 public final class DataCommand implements Runnable {
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
@@ -106,6 +116,68 @@ public final class DataCommand implements Runnable {
       Dataset d = data.open();
       TrecQrels.write(output, d.qrels());
       System.err.println("wrote " + d.qrels().size() + " judgments to " + output);
+      return 0;
+    }
+  }
+
+  /** Writes a pool of pairs with their texts, the input of {@code disranker spark score}. */
+  @Command(name = "pairs", mixinStandardHelpOptions = true,
+      description = "Write (query, document) pairs with their texts as JSON lines {qid, docid,"
+          + " query, title, text}: the top k of the first-stage run, or the whole candidate"
+          + " pool. This is the input of 'disranker spark score'.")
+  static final class Pairs implements Callable<Integer> {
+    @Mixin DatasetOptions data;
+
+    @Option(names = {"-k", "--top-k"}, defaultValue = "100",
+        description = "Pairs per query from the first-stage run; default ${DEFAULT-VALUE}")
+    int k;
+
+    @Option(names = "--pool", description = "The dataset's whole candidate pool instead")
+    boolean pool;
+
+    @Option(names = {"-o", "--output"}, required = true, paramLabel = "FILE",
+        description = "JSON-lines file to write")
+    Path output;
+
+    @Override
+    public Integer call() {
+      Dataset d = data.open();
+      Map<String, List<String>> pairs = new LinkedHashMap<>();
+      if (pool) {
+        d.pool().forEach((q, docs) -> pairs.put(q, new ArrayList<>(docs)));
+      } else {
+        if (!d.hasFirstStage()) {
+          throw new IllegalArgumentException("dataset " + d.name() + " has no first-stage run;"
+              + " use --pool, or retrieve one with 'disranker bm25 search'");
+        }
+        for (String q : d.firstStage().queryIds()) {
+          List<ScoredDoc> top = d.firstStage().ordered(q, Run.Order.SCORE);
+          pairs.put(q, top.subList(0, Math.min(k, top.size())).stream().map(ScoredDoc::docid)
+              .toList());
+        }
+      }
+      ObjectMapper json = new ObjectMapper();
+      long[] n = {0};
+      AtomicFiles.write(output, w -> {
+        for (Map.Entry<String, List<String>> e : pairs.entrySet()) {
+          Query q = d.queries().get(e.getKey());
+          for (String docid : e.getValue()) {
+            Document doc = d.documents().get(docid);
+            if (q == null || doc == null) {
+              throw new IllegalArgumentException("pair " + e.getKey() + " " + docid + " has no"
+                  + (q == null ? " query" : " document") + " text in dataset " + d.name());
+            }
+            ObjectNode o = json.createObjectNode();
+            o.put("qid", q.id()).put("docid", docid).put("query", q.text())
+                .put("title", doc.title()).put("text", doc.body());
+            w.write(json.writeValueAsString(o));
+            w.write('\n');
+            n[0]++;
+          }
+        }
+      });
+      System.err.println("wrote " + n[0] + " pairs of " + pairs.size() + " queries to "
+          + output);
       return 0;
     }
   }

@@ -13,7 +13,8 @@ import picocli.CommandLine.Command;
     version = "disranker 0.1.0-SNAPSHOT",
     description = {
       "Distils LLM rankers into BERT cross-encoders for web search ranking (DisRanker).",
-      "Built so far: datasets, BM25, evaluation, the BERT student; see the README."
+      "Datasets, BM25, evaluation, the BERT student, the LLM teacher, distillation, serving,"
+          + " Spark scoring, and the pipeline that runs them all; see the README."
     },
     subcommands = {
       DataCommand.class,
@@ -24,6 +25,7 @@ import picocli.CommandLine.Command;
       TeacherCommand.class,
       DistillCommand.class,
       ServeCommand.class,
+      SparkCommand.class,
       LoadTestCommand.class,
       BenchCommand.class,
       DiffRunsCommand.class,

@@ -79,6 +79,57 @@ class StudentCliTest {
   }
 
   @Test
+  void sparkScoringInLocalModeGivesTheRerankScores() throws IOException {
+    Path ds = dataset(true);
+    Path out = dir.resolve("export");
+    assertEquals(0, CliTest.run("student", "export", "--model", tinyModel().toString(), "-o",
+        out.toString()).code());
+    Path onnx = dir.resolve("onnx.run");
+    CliTest.Result r = CliTest.run("rerank", "--dataset", ds.toString(), "--model",
+        out.toString(), "--onnx", out.resolve("model.onnx").toString(), "-o", onnx.toString());
+    assertEquals(0, r.code(), r.err());
+    Path pool = dir.resolve("pool.jsonl");
+    CliTest.Result p = CliTest.run("data", "pairs", "--dataset", ds.toString(), "-k", "2", "-o",
+        pool.toString());
+    assertEquals(0, p.code(), p.err());
+    assertEquals(4, Files.readAllLines(pool).size());
+    Path scores = dir.resolve("scores.jsonl");
+    CliTest.Result s = CliTest.run("spark", "score", "--master", "local[2]", "--input",
+        pool.toString(), "--output", scores.toString(), "--model", out.toString(), "--onnx",
+        "model.onnx", "--batch", "2");
+    assertEquals(0, s.code(), s.err());
+    assertTrue(s.err().contains("scored 4 pairs of 2 queries"), s.err());
+    Map<String, Double> expected = new java.util.HashMap<>();
+    Run run = TrecRuns.read(onnx);
+    run.queryIds().forEach(q -> run.get(q).forEach(x -> expected.put(q + " " + x.docid(),
+        x.score())));
+    com.fasterxml.jackson.databind.ObjectMapper json =
+        new com.fasterxml.jackson.databind.ObjectMapper();
+    int n = 0;
+    try (var parts = Files.list(scores)) {
+      for (Path part : parts.filter(f -> f.getFileName().toString().startsWith("part-"))
+          .toList()) {
+        for (String line : Files.readAllLines(part)) {
+          var o = json.readTree(line);
+          assertEquals(expected.get(o.get("qid").asText() + " " + o.get("docid").asText()),
+              o.get("score").asDouble(), 1e-5, line);
+          n++;
+        }
+      }
+    }
+    assertEquals(4, n);
+    CliTest.Result again = CliTest.run("spark", "score", "--master", "local[2]", "--input",
+        pool.toString(), "--output", scores.toString(), "--model", out.toString());
+    assertEquals(2, again.code());
+    assertTrue(again.err().contains("already exists"), again.err());
+    CliTest.Result noModel = CliTest.run("spark", "score", "--master", "local[1]", "--input",
+        pool.toString(), "--output", dir.resolve("s2.jsonl").toString(), "--model",
+        dir.resolve("nowhere").toString());
+    assertEquals(2, noModel.code());
+    assertTrue(noModel.err().contains("does not exist"), noModel.err());
+  }
+
+  @Test
   void rerankNeedsAFirstStage() throws IOException {
     Path model = tinyModel();
     CliTest.Result r = CliTest.run("rerank", "--dataset", dataset(false).toString(), "--model",
