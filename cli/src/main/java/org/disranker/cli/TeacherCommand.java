@@ -51,13 +51,7 @@ public final class TeacherCommand implements Runnable {
 
   /** Sizes for training from scratch on this machine's CPUs. */
   static LlamaConfig preset(String name, int vocab) {
-    return switch (name) {
-      case "tiny" -> new LlamaConfig("llama", vocab, 64, 128, 2, 4, 2, 16, 1e-6, 10000.0, 512,
-          true, false, 101, 102, 0);
-      case "small" -> new LlamaConfig("llama", vocab, 256, 768, 4, 8, 4, 32, 1e-6, 10000.0, 512,
-          true, false, 101, 102, 0);
-      default -> throw new IllegalArgumentException("unknown size '" + name + "' (tiny, small)");
-    };
+    return LlamaConfig.preset(name, vocab);
   }
 
   /** Creates a randomly initialised decoder. */

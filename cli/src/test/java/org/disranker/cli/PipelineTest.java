@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -79,5 +81,122 @@ class PipelineTest {
         "--config", dir.resolve("nope.json").toString());
     assertEquals(2, c.code());
     assertTrue(c.err().contains("config file not found"), c.err());
+  }
+
+  /** Train and test collections with a first stage, a tiny student and a tiny LLM run. */
+  Path rankingFixture() throws IOException {
+    StringBuilder corpus = new StringBuilder();
+    String[] words = "wing lift air drag heat plate flow storm cloud rain jet flight".split(" ");
+    for (int i = 0; i < 12; i++) {
+      corpus.append("{\"id\": \"d").append(i).append("\", \"title\": \"").append(words[i])
+          .append("\", \"text\": \"").append(words[i]).append(' ').append(words[(i + 3) % 12])
+          .append(" and ").append(words[(i + 5) % 12]).append("\"}\n");
+    }
+    for (String c : new String[] {"train", "test"}) {
+      Path ds = dir.resolve("data/" + c);
+      Files.createDirectories(ds);
+      Files.writeString(ds.resolve("corpus.jsonl"), corpus);
+      Files.writeString(ds.resolve("queries.tsv"), "1\twing lift\n2\theat plate\n3\tstorm rain\n");
+      StringBuilder qrels = new StringBuilder();
+      StringBuilder run = new StringBuilder();
+      for (int q = 1; q <= 3; q++) {
+        for (int d = 0; d < 12; d++) {
+          int grade = (d % 4 == q) ? 2 : (d % 3 == 0 ? 1 : 0);
+          qrels.append(q).append(" 0 d").append(d).append(' ').append(grade).append('\n');
+          run.append(q).append(" Q0 d").append(d).append(' ').append(d + 1).append(' ')
+              .append(12 - d).append(" bm25\n");
+        }
+      }
+      Files.writeString(ds.resolve("qrels.txt"), qrels);
+      Files.writeString(ds.resolve("run.txt"), run);
+    }
+    StringBuilder llm = new StringBuilder();
+    for (int q = 1; q <= 3; q++) {
+      for (int d = 0; d < 12; d++) {
+        int doc = (d + 4 * q) % 12;
+        llm.append(q).append(" Q0 d").append(doc).append(' ').append(d + 1).append(' ')
+            .append(-d).append(" llm\n");
+      }
+    }
+    Files.writeString(dir.resolve("data/llm.run"), llm);
+    Path student = dir.resolve("tiny-student");
+    org.disranker.model.bert.BertCheckpoint.random(new org.disranker.model.bert.BertConfig(30522,
+        32, 2, 2, 64, 128, 2, 1e-12), 5, org.disranker.model.bert.BertCheckpoint.minilmTokenizer())
+        .save(student);
+    String train = "\"steps\": 30, \"batch\": 2, \"learningRate\": 1e-3";
+    Path config = dir.resolve("pipeline.json");
+    Files.writeString(config, "{\"train\": \"train\", \"test\": \"test\", \"topK\": 12,"
+        + " \"seed\": 1, \"student\": {\"init\": \"" + student + "\", " + train
+        + ", \"maxLength\": 48}, \"distill\": {\"teacherRun\": \"llm.run\", \"loss\":"
+        + " \"hybrid\", " + train + "}, \"teacher\": {\"size\": \"tiny\", \"clicks\":"
+        + " {\"sessions\": 5}, \"cpt\": {\"steps\": 4, \"batch\": 2, \"maxLength\": 32},"
+        + " \"sft\": {\"steps\": 4, \"batch\": 2, \"maxLength\": 48}, \"score\": {\"batch\": 4,"
+        + " \"maxLength\": 48}, \"withoutCpt\": true}, \"distillTeacher\": {\"loss\": \"margin\","
+        + " " + train + "}, \"testLlmRun\": \"llm.run\"}");
+    return config;
+  }
+
+  @Test
+  void rankingStagesKilledMidwayResumeAndFinish() throws Exception {
+    Path config = rankingFixture();
+    List<String> args = List.of("pipeline", "--data", dir.resolve("data").toString(),
+        "--out", dir.resolve("run").toString(), "--stages", "ranking", "--config",
+        config.toString());
+    // a real kill: the pipeline in its own JVM, killed once the distillation stage is running
+    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin",
+        "java").toString(), "-Dai.djl.offline=true", "-cp", System.getProperty("java.class.path"),
+        Main.class.getName()));
+    cmd.addAll(args);
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    boolean killed = false;
+    StringBuilder seen = new StringBuilder();
+    try (var r = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream(),
+        java.nio.charset.StandardCharsets.UTF_8))) {
+      for (String line; (line = r.readLine()) != null; ) {
+        seen.append(line).append('\n');
+        if (line.contains("stage student/distill: running")) {
+          p.destroyForcibly();
+          killed = true;
+          break;
+        }
+      }
+    }
+    p.waitFor();
+    assertTrue(killed, seen.toString());
+    assertTrue(Files.isRegularFile(dir.resolve("run/student/finetune/manifest.json")));
+    assertFalse(Files.exists(dir.resolve("run/student/distill/manifest.json")),
+        "killed before the distillation finished");
+
+    long finetuned = Files.getLastModifiedTime(dir.resolve(
+        "run/student/finetune/manifest.json")).toMillis();
+    CliTest.Result again = CliTest.run(args.toArray(String[]::new));
+    assertEquals(0, again.code(), again.err());
+    assertEquals(finetuned, Files.getLastModifiedTime(dir.resolve(
+        "run/student/finetune/manifest.json")).toMillis(), "the stage finished before the kill"
+        + " is skipped");
+    assertTrue(Files.isRegularFile(dir.resolve("run/student/distill/manifest.json")));
+    assertFalse(Files.exists(dir.resolve("run/student/distill.partial")));
+    for (String stage : List.of("teacher/cpt", "teacher/sft", "teacher/score",
+        "teacher/sft-without-cpt", "student/distill-teacher", "rerank/test")) {
+      assertTrue(Files.isRegularFile(dir.resolve("run/" + stage + "/manifest.json")), stage);
+    }
+    String report = Files.readString(dir.resolve("run/report.md"));
+    for (String row : List.of("| bm25 |", "| finetuned |", "| teacher (CPT + SFT) |",
+        "| teacher without CPT |", "| distilled from the teacher |",
+        "| distilled from the LLM run |", "| LLM reranker (evaluation row) |",
+        "scores-teacher.png", "loss-students.png")) {
+      assertTrue(report.contains(row), row + " in\n" + report);
+    }
+    for (String png : List.of("scores-teacher.png", "scores-finetuned.png", "loss-students.png",
+        "loss-teacher-cpt.png", "loss-teacher-sft.png")) {
+      byte[] b = Files.readAllBytes(dir.resolve("run/" + png));
+      assertTrue(b.length > 1000 && b[1] == 'P' && b[2] == 'N' && b[3] == 'G', png);
+    }
+    // a third run finds every stage up to date
+    long stamp = Files.getLastModifiedTime(dir.resolve("run/teacher/score/manifest.json"))
+        .toMillis();
+    assertEquals(0, CliTest.run(args.toArray(String[]::new)).code());
+    assertEquals(stamp, Files.getLastModifiedTime(dir.resolve("run/teacher/score/manifest.json"))
+        .toMillis());
   }
 }

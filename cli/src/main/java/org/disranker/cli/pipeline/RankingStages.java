@@ -92,37 +92,44 @@ public final class RankingStages {
       return Map.of("steps", r.steps(), "tokensPerSecond", r.tokensPerSecond());
     });
 
-    Map<String, Object> dsCfg = asMap(ds);
-    dsCfg.put("seed", seed);
-    StageRunner.Result dist = runner.run("student/distill", dsCfg, List.of(trainDir,
-        teacherRun), dir -> {
-          Dataset d = Datasets.open(trainDir, null);
-          DistillConfig c = new DistillConfig(ds.path("loss").asText("hybrid"),
-              ds.path("beta").asDouble(0.4), ds.path("steps").asInt(200),
-              ds.path("batch").asInt(8), ds.path("learningRate").asDouble(3e-5), 0.1, 0.01, 1.0,
-              st.path("maxLength").asInt(256), "all", 10, 5, 200, "none", seed, 0);
-          var triplets = TeacherSignal.fromRun(teacherRun, ds.path("rankMap").asText("linear"))
-              .triplets(d.queries().keySet(), d.documents().keySet(), "all", 10, 5, 200, seed);
-          var r = new Distiller(c, Devices.best()).train(load(st.path("init").asText("minilm")),
-              triplets, d.queries(), d.documents(), dir, null, -1);
-          export(r.model(), dir.resolve("export"));
-          return Map.of("steps", r.steps(), "triplets", triplets.size());
-        });
+    StageRunner.Result dist = distill("student/distill", ds, st, seed, trainDir, teacherRun,
+        () -> TeacherSignal.fromRun(teacherRun, ds.path("rankMap").asText("linear")));
+
+    JsonNode tc = cfg.get("teacher");
+    TeacherStages.Outputs teacher = null;
+    StageRunner.Result distT = null;
+    if (tc != null) {
+      teacher = new TeacherStages(runner, tc, seed).run(trainDir, testDir, topK);
+      Path scores = teacher.scores().resolve("train.tsv");
+      JsonNode dt = cfg.path("distillTeacher");
+      distT = distill("student/distill-teacher", dt, st, seed, trainDir, teacher.scores(),
+          () -> TeacherSignal.fromScoreFile(scores).normalized(dt.path("normalize")
+              .asText("zscore")));
+    }
+    StageRunner.Result distTeacher = distT;
 
     Map<String, Object> rrCfg = new LinkedHashMap<>();
     rrCfg.put("topK", topK);
     rrCfg.put("maxLength", st.path("maxLength").asInt(256));
-    StageRunner.Result rr = runner.run("rerank/" + testDir.getFileName(), rrCfg,
-        List.of(testDir, ft.dir(), dist.dir()), dir -> {
+    List<Path> rrInputs = new java.util.ArrayList<>(List.of(testDir, ft.dir(), dist.dir()));
+    if (distTeacher != null) {
+      rrInputs.add(distTeacher.dir());
+    }
+    StageRunner.Result rr = runner.run("rerank/" + testDir.getFileName(), rrCfg, rrInputs,
+        dir -> {
           Dataset d = Datasets.open(testDir, null);
           Map<String, Object> m = new LinkedHashMap<>();
           TrecRuns.write(dir.resolve("bm25.run"), d.firstStage(), "bm25");
-          rerank(d, topK, ft.dir().resolve("export"), "model.onnx", dir.resolve("finetuned.run"),
-              m);
+          rerank(d, topK, ft.dir().resolve("export"), "model.int8.onnx",
+              dir.resolve("finetuned.run"), m);
           rerank(d, topK, dist.dir().resolve("export"), "model.onnx",
               dir.resolve("distilled.run"), m);
           rerank(d, topK, dist.dir().resolve("export"), "model.int8.onnx",
               dir.resolve("distilled-int8.run"), m);
+          if (distTeacher != null) {
+            rerank(d, topK, distTeacher.dir().resolve("export"), "model.int8.onnx",
+                dir.resolve("distilled-teacher.run"), m);
+          }
           rerank(d, topK, null, null, dir.resolve("minilm-zero-shot.run"), m);
           return m;
         });
@@ -131,17 +138,97 @@ public final class RankingStages {
     Evaluator ev = new Evaluator(Metrics.parse(METRICS, Ndcg.Gain.LINEAR, 1), Run.Order.SCORE,
         false);
     Map<String, Evaluation> evals = new LinkedHashMap<>();
-    for (String name : List.of("bm25", "minilm-zero-shot", "finetuned", "distilled",
-        "distilled-int8")) {
-      evals.put(name, ev.evaluate(test.qrels(), TrecRuns.read(rr.dir().resolve(name + ".run"))));
+    Map<String, Path> runs = new LinkedHashMap<>();
+    runs.put("bm25", rr.dir().resolve("bm25.run"));
+    runs.put("minilm-zero-shot", rr.dir().resolve("minilm-zero-shot.run"));
+    runs.put("finetuned", rr.dir().resolve("finetuned.run"));
+    if (teacher != null) {
+      if (teacher.scoresWithoutCpt() != null) {
+        runs.put("teacher without CPT", teacher.scoresWithoutCpt().resolve("test.run"));
+      }
+      runs.put("teacher (CPT + SFT)", teacher.scores().resolve("test.run"));
+      runs.put("distilled from the teacher", rr.dir().resolve("distilled-teacher.run"));
     }
+    runs.put("distilled from the LLM run", rr.dir().resolve("distilled.run"));
+    runs.put("distilled from the LLM run, int8", rr.dir().resolve("distilled-int8.run"));
+    runs.forEach((name, f) -> evals.put(name, ev.evaluate(test.qrels(), TrecRuns.read(f))));
     JsonNode llm = cfg.get("testLlmRun");
     if (llm != null) {
       evals.put("LLM reranker (evaluation row)", new Evaluator(Metrics.parse(METRICS,
           Ndcg.Gain.LINEAR, 1), Run.Order.RANK, false).evaluate(test.qrels(),
           TrecRuns.read(data.resolve(llm.asText()))));
     }
-    return report(evals, testDir.getFileName().toString());
+    String table = report(evals, testDir.getFileName().toString());
+    return table + figures(runs, ft, dist, distTeacher, teacher);
+  }
+
+  /**
+   * The report's plots, next to it in the run directory: score histograms of teacher, distilled
+   * and fine-tuned students on the test pairs (the paper's Figure 4) and the loss curves.
+   */
+  private String figures(Map<String, Path> runs, StageRunner.Result ft, StageRunner.Result dist,
+      StageRunner.Result distTeacher, TeacherStages.Outputs teacher) {
+    Path out = runner.runDir();
+    StringBuilder sb = new StringBuilder("\n### Score distributions on the test pairs (Figure 4)"
+        + "\n\n");
+    Map<String, String> shown = new LinkedHashMap<>();
+    if (teacher != null) {
+      shown.put("teacher (CPT + SFT)", "scores-teacher.png");
+      shown.put("distilled from the teacher", "scores-distilled-teacher.png");
+    }
+    shown.put("distilled from the LLM run", "scores-distilled-llm.png");
+    shown.put("finetuned", "scores-finetuned.png");
+    shown.forEach((name, png) -> {
+      Run r = TrecRuns.read(runs.get(name));
+      float[] s = new float[r.size()];
+      int[] i = {0};
+      r.queryIds().forEach(q -> r.get(q).forEach(x -> s[i[0]++] = (float) x.score()));
+      Plots.scoreHistogram(name, s, out.resolve(png));
+      sb.append("![").append(name).append("](").append(png).append(")\n");
+    });
+    Map<String, Path> students = new LinkedHashMap<>();
+    students.put("fine-tuned on labels (margin)", ft.dir().resolve("loss.tsv"));
+    students.put("distilled from the LLM run", dist.dir().resolve("loss.tsv"));
+    if (distTeacher != null) {
+      students.put("distilled from the teacher", distTeacher.dir().resolve("loss.tsv"));
+    }
+    Plots.lossCurves("Student training loss", students, 20, out.resolve("loss-students.png"));
+    sb.append("\n### Training loss\n\n![student losses](loss-students.png)\n");
+    if (teacher != null) {
+      Plots.lossCurves("Teacher continued pre-training (LM loss)", Map.of("CPT",
+          teacher.cpt().resolve("loss.tsv")), 10, out.resolve("loss-teacher-cpt.png"));
+      Map<String, Path> sft = new LinkedHashMap<>();
+      sft.put("SFT after CPT", teacher.sft().resolve("loss.tsv"));
+      if (teacher.sftWithoutCpt() != null) {
+        sft.put("SFT without CPT", teacher.sftWithoutCpt().resolve("loss.tsv"));
+      }
+      Plots.lossCurves("Teacher fine-tuning (margin loss)", sft, 10,
+          out.resolve("loss-teacher-sft.png"));
+      sb.append("![teacher CPT loss](loss-teacher-cpt.png)\n![teacher SFT loss]"
+          + "(loss-teacher-sft.png)\n");
+    }
+    return sb.toString();
+  }
+
+  /** Distils a teacher signal into the student (starting from the student's init). */
+  private StageRunner.Result distill(String name, JsonNode ds, JsonNode st, long seed,
+      Path trainDir, Path signalInput, java.util.function.Supplier<TeacherSignal> signal) {
+    Map<String, Object> dsCfg = asMap(ds);
+    dsCfg.put("seed", seed);
+    return runner.run(name, dsCfg, List.of(trainDir, signalInput), dir -> {
+      Dataset d = Datasets.open(trainDir, null);
+      DistillConfig c = new DistillConfig(ds.path("loss").asText("hybrid"),
+          ds.path("beta").asDouble(0.4), ds.path("steps").asInt(150),
+          ds.path("batch").asInt(8), ds.path("learningRate").asDouble(3e-5), 0.1, 0.01, 1.0,
+          st.path("maxLength").asInt(256), "all", 10, 5, 200,
+          ds.path("normalize").asText("none"), seed, 0);
+      var triplets = signal.get().triplets(d.queries().keySet(), d.documents().keySet(), "all",
+          10, 5, 200, seed);
+      var r = new Distiller(c, Devices.best()).train(load(st.path("init").asText("minilm")),
+          triplets, d.queries(), d.documents(), dir, null, -1);
+      export(r.model(), dir.resolve("export"));
+      return Map.of("steps", r.steps(), "triplets", triplets.size());
+    });
   }
 
   static BertCheckpoint load(String spec) {

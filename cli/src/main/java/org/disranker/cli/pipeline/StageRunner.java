@@ -48,13 +48,21 @@ public final class StageRunner {
     this.force = force;
   }
 
+  /** The run directory the stage folders are in. */
+  public Path runDir() {
+    return runDir;
+  }
+
   public Result run(String name, Map<String, Object> config, List<Path> inputs, Body body) {
     Path dir = runDir.resolve(name);
     Path partial = runDir.resolve(name + ".partial");
-    ObjectNode wanted = JSON.createObjectNode();
-    wanted.set("config", JSON.valueToTree(new TreeMap<>(config)));
-    wanted.set("inputs", JSON.valueToTree(fingerprints(inputs)));
     try {
+      ObjectNode built = JSON.createObjectNode();
+      built.set("config", JSON.valueToTree(new TreeMap<>(config)));
+      built.set("inputs", JSON.valueToTree(fingerprints(inputs)));
+      // compared as read back from JSON: a long 42 in memory and the 42 read from a manifest
+      // must be equal (LongNode and IntNode are not)
+      JsonNode wanted = JSON.readTree(JSON.writeValueAsString(built));
       Path manifest = dir.resolve("manifest.json");
       if (!force && Files.isRegularFile(manifest)) {
         JsonNode old = JSON.readTree(manifest.toFile());

@@ -117,4 +117,19 @@ public record LlamaConfig(
       throw new UncheckedIOException(e);
     }
   }
+
+  /**
+   * The decoders sized for CPUs that {@code teacher init} creates: {@code tiny} (64 hidden, 2
+   * layers) or {@code small} (256 hidden, 4 layers, 8 heads over 4 key-value heads), with BERT's
+   * [CLS] / [SEP] / [PAD] ids as bos / eos / pad.
+   */
+  public static LlamaConfig preset(String name, int vocab) {
+    return switch (name) {
+      case "tiny" -> new LlamaConfig("llama", vocab, 64, 128, 2, 4, 2, 16, 1e-6, 10000.0, 512,
+          true, false, 101, 102, 0);
+      case "small" -> new LlamaConfig("llama", vocab, 256, 768, 4, 8, 4, 32, 1e-6, 10000.0, 512,
+          true, false, 101, 102, 0);
+      default -> throw new IllegalArgumentException("unknown size '" + name + "' (tiny, small)");
+    };
+  }
 }
