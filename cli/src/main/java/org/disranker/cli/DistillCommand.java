@@ -47,7 +47,7 @@ public final class DistillCommand implements Callable<Integer> {
   String normalize;
 
   @Option(names = "--init", defaultValue = Models.MINILM,
-      description = "Student to start from: minilm or a BERT folder")
+      description = "Student to start from: minilm, bge-small or a BERT folder")
   String init;
 
   @Option(names = "--layers", description = "Keep only the first N layers of --init")

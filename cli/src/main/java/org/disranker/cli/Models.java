@@ -3,15 +3,23 @@ package org.disranker.cli;
 import java.nio.file.Path;
 import org.disranker.model.bert.BertCheckpoint;
 
-/** Resolves a model argument: {@code minilm} (the pretrained all-MiniLM-L6-v2) or a folder. */
+/**
+ * Resolves a model argument: {@code minilm} (the pretrained all-MiniLM-L6-v2, 6 layers), {@code
+ * bge-small} (bge-small-en-v1.5, 12 layers; both from their Maven jars) or a folder.
+ */
 final class Models {
   static final String MINILM = "minilm";
+  static final String BGE_SMALL = "bge-small";
 
   private Models() {}
 
   static BertCheckpoint load(String spec, Integer layers) {
-    BertCheckpoint c = spec.equals(MINILM) ? BertCheckpoint.minilm() : BertCheckpoint.load(
-        Path.of(spec));
+    BertCheckpoint c = switch (spec) {
+      case MINILM -> BertCheckpoint.minilm();
+      case BGE_SMALL -> BertCheckpoint.fromOnnxResource(BertCheckpoint.BGE_SMALL_ONNX,
+          BertCheckpoint.BGE_SMALL_TOKENIZER, BertCheckpoint.BGE_SMALL_HEADS);
+      default -> BertCheckpoint.load(Path.of(spec));
+    };
     return layers == null ? c : c.firstLayers(layers);
   }
 }

@@ -35,7 +35,7 @@ public final class RerankCommand implements Callable<Integer> {
   int k;
 
   @Option(names = "--model", defaultValue = Models.MINILM,
-      description = "minilm or a student folder; gives the tokenizer for --onnx too"
+      description = "minilm, bge-small or a student folder; gives the tokenizer for --onnx too"
           + " (default ${DEFAULT-VALUE})")
   String model;
 

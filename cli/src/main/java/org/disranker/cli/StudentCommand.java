@@ -35,7 +35,8 @@ public final class StudentCommand implements Runnable {
           + " BERT folder, optionally keeping only its first N layers.")
   static final class Init implements Callable<Integer> {
     @Option(names = "--from", defaultValue = Models.MINILM,
-        description = "minilm or a Hugging Face BERT folder (default ${DEFAULT-VALUE})")
+        description = "minilm, bge-small (12 layers) or a Hugging Face BERT folder"
+            + " (default ${DEFAULT-VALUE})")
     String from;
 
     @Option(names = "--layers", description = "Keep only the first N encoder layers")
@@ -62,7 +63,8 @@ public final class StudentCommand implements Runnable {
     @Mixin DatasetOptions data;
 
     @Option(names = "--init", defaultValue = Models.MINILM,
-        description = "Starting model: minilm or a folder (default ${DEFAULT-VALUE})")
+        description = "Starting model: minilm, bge-small (12 layers) or a folder"
+            + " (default ${DEFAULT-VALUE})")
     String init;
 
     @Option(names = "--layers", description = "Keep only the first N layers of --init")
