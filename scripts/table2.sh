@@ -26,12 +26,15 @@ $d teacher score --dataset "$dl20" --model "$out/teacher-listwise/model" --max-l
 
 llm="$data/trec-dl/llm-runs"
 $d eval --dataset "$dl20" --order rank \
-  --run "$p/rerank/dl20/bm25.run" --run "$p/rerank/dl20/minilm-zero-shot.run" \
-  --run "$p/teacher/score-without-cpt/test.run" --run "$p/teacher/score/test.run" \
-  --run "$out/dl20.teacher-listwise.run" --run "$p/rerank/dl20/distilled-teacher.run" \
-  --run "$p/rerank/dl20/distilled.run" \
-  --run "$(ls "$llm"/BM25__output_v2_aug_vicuna_7b*dl20*.txt)" \
-  --run "$(ls "$llm"/BM25__gpt-3.5-turbo*dl20*.txt)" \
-  --baseline "$p/rerank/dl20/finetuned.run" -m ndcg@10,ndcg@5,pnr,judged@10 \
-  --record docs/RESULTS.md --record-name dl20-table2 \
-  --title "TREC DL 20, Table 2 analog (baseline: MiniLM fine-tuned on DL19 labels, int8; rows in order: BM25, zero-shot MiniLM, teacher without CPT, teacher with CPT, listwise teacher, student distilled from the teacher, student distilled from RankVicuna, RankVicuna-7B, GPT-3.5)"
+  --run "BM25=$p/rerank/dl20/bm25.run" \
+  --run "MiniLM zero-shot=$p/rerank/dl20/minilm-zero-shot.run" \
+  --run "teacher without CPT=$p/teacher/score-without-cpt/test.run" \
+  --run "teacher with CPT=$p/teacher/score/test.run" \
+  --run "teacher, RankLLaMA-style listwise SFT=$out/dl20.teacher-listwise.run" \
+  --run "student distilled from the teacher=$p/rerank/dl20/distilled-teacher.run" \
+  --run "student distilled from RankVicuna's DL19 order=$p/rerank/dl20/distilled.run" \
+  --run "RankVicuna-7B (zero-shot LLM)=$(ls "$llm"/BM25__output_v2_aug_vicuna_7b*dl20*.txt)" \
+  --run "GPT-3.5 (zero-shot LLM)=$(ls "$llm"/BM25__gpt-3.5-turbo*dl20*.txt)" \
+  --baseline "student fine-tuned on DL19 labels (int8)=$p/rerank/dl20/finetuned.run" \
+  -m ndcg@10,ndcg@5,pnr,judged@10 --record docs/RESULTS.md --record-name dl20-table2 \
+  --title "TREC DL 20, Table 2 analog: baselines, teachers, distilled students and zero-shot LLM rerankers against the label-fine-tuned student"

@@ -3,8 +3,8 @@
 # labels: distillation with Point-MSE, Margin-MSE and the hybrid loss from RankVicuna-7B's DL19
 # rankings (a real LLM teacher, ranks mapped linearly onto scores), and distillation from a
 # 12-layer BERT teacher (bge-small-en-v1.5 fine-tuned on DL19's labels, scoring DL19's BM25 top
-# 100) instead of the LLM. Every student starts from MiniLM; nothing is trained on DL20.
-# About 40 minutes on 2 cores.
+# 100) instead of the LLM; and GPT-3.5's DL19 reranking as a second LLM teacher. Every student
+# starts from MiniLM; nothing is trained on DL20. About 50 minutes on 2 cores.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 data="${DISRANKER_DATA:-../shared/data}"
@@ -36,6 +36,14 @@ for loss in point margin hybrid; do
   rerank_dl20 "$out/rankvicuna-$loss" "rankvicuna-$loss"
 done
 
+# the other LLM teacher: GPT-3.5's reranking of the same top 100, margin-only and hybrid
+gpt=$(ls "$data"/trec-dl/llm-runs/BM25__gpt-3.5-turbo*dl19*.txt)
+for loss in margin hybrid; do
+  $d distill --dataset "$dl19" --teacher-run "$gpt" --rank-map linear --loss $loss \
+    --beta 0.4 --steps $steps --batch 8 --out "$out/gpt35-$loss"
+  rerank_dl20 "$out/gpt35-$loss" "gpt35-$loss"
+done
+
 # the 12-layer BERT teacher: bge-small-en-v1.5 fine-tuned on DL19's labels, its scores distilled
 $d student finetune --dataset "$dl19" --init bge-small --steps 150 --batch 8 --out "$out/bert12"
 $d student export --model "$out/bert12/model" -o "$out/bert12/export"
@@ -47,9 +55,14 @@ $d distill --dataset "$dl19" --teacher-run "$out/dl19.bert12-teacher.run" --rank
   --normalize zscore --loss hybrid --beta 0.4 --steps $steps --batch 8 --out "$out/bert12-hybrid"
 rerank_dl20 "$out/bert12-hybrid" bert12-hybrid
 
-$d eval --dataset "$dl20" --run "$out/dl20.rankvicuna-point.run" \
-  --run "$out/dl20.rankvicuna-margin.run" --run "$out/dl20.rankvicuna-hybrid.run" \
-  --run "$out/dl20.bert12-hybrid.run" --run "$out/dl20.bert12-teacher.run" \
-  --baseline "$out/dl20.finetuned.run" -m ndcg@10,ndcg@5,pnr,judged@10 \
-  --record docs/RESULTS.md --record-name dl20-table3 \
-  --title "TREC DL 20, Table 3 analog: distillation losses from RankVicuna-7B, and a 12-layer BERT teacher instead of the LLM (baseline: MiniLM fine-tuned on DL19 labels)"
+$d eval --dataset "$dl20" \
+  --run "distilled from RankVicuna, Point-MSE=$out/dl20.rankvicuna-point.run" \
+  --run "distilled from RankVicuna, Margin-MSE=$out/dl20.rankvicuna-margin.run" \
+  --run "distilled from RankVicuna, hybrid=$out/dl20.rankvicuna-hybrid.run" \
+  --run "distilled from GPT-3.5, Margin-MSE=$out/dl20.gpt35-margin.run" \
+  --run "distilled from GPT-3.5, hybrid=$out/dl20.gpt35-hybrid.run" \
+  --run "distilled from the 12-layer BERT teacher, hybrid=$out/dl20.bert12-hybrid.run" \
+  --run "the 12-layer BERT teacher itself=$out/dl20.bert12-teacher.run" \
+  --baseline "MiniLM fine-tuned on DL19 labels=$out/dl20.finetuned.run" \
+  -m ndcg@10,ndcg@5,pnr,judged@10 --record docs/RESULTS.md --record-name dl20-table3 \
+  --title "TREC DL 20, Table 3 analog: distillation losses from RankVicuna-7B, and a 12-layer BERT teacher instead of the LLM"

@@ -1,5 +1,6 @@
 package org.disranker.cli;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
@@ -40,13 +41,26 @@ public final class EvalCommand implements Callable<Integer> {
 
   @Mixin DatasetOptions data;
 
-  @Option(names = {"-r", "--run"}, required = true, paramLabel = "FILE",
-      description = "TREC run file; repeat for several runs")
-  List<Path> runs;
+  @Option(names = {"-r", "--run"}, required = true, paramLabel = "[NAME=]FILE",
+      description = "TREC run file, optionally named for the tables (NAME=FILE); repeat for"
+          + " several runs")
+  List<String> runs;
 
-  @Option(names = {"-b", "--baseline"}, paramLabel = "FILE",
+  @Option(names = {"-b", "--baseline"}, paramLabel = "[NAME=]FILE",
       description = "Baseline run that every run is compared against")
-  Path baseline;
+  String baseline;
+
+  /** A run file and the name it has in the tables (its file name unless given). */
+  record NamedRun(String name, Path file) {
+    static NamedRun parse(String arg) {
+      int eq = arg.indexOf('=');
+      if (eq > 0 && !Files.exists(Path.of(arg)) && !arg.substring(0, eq).contains("/")) {
+        return new NamedRun(arg.substring(0, eq), Path.of(arg.substring(eq + 1)));
+      }
+      Path f = Path.of(arg);
+      return new NamedRun(f.getFileName().toString(), f);
+    }
+  }
 
   @Option(names = {"-m", "--metrics"}, defaultValue = Metrics.DEFAULTS,
       description = "Comma-separated metrics (default ${DEFAULT-VALUE}); also mrr, map@K")
@@ -118,30 +132,29 @@ public final class EvalCommand implements Callable<Integer> {
     Evaluator evaluator = new Evaluator(ms, o, complete);
     Predicate<String> known = allowUnknownQueries ? q -> true : qrels::hasQuery;
 
-    List<Path> files = new ArrayList<>(runs);
-    Path base = baseline;
+    List<NamedRun> files = new ArrayList<>(runs.stream().map(NamedRun::parse).toList());
+    NamedRun base = baseline == null ? null : NamedRun.parse(baseline);
     if (base == null && files.size() == 2) {
       base = files.remove(1);
     }
     Evaluation baseEval = null;
     if (base != null) {
-      baseEval = evaluator.evaluate(qrels, TrecRuns.read(base, known));
+      baseEval = evaluator.evaluate(qrels, TrecRuns.read(base.file(), known));
     }
     List<String> metricNames = ms.stream().map(Metric::name).toList();
     List<EvalTables.Row> rows = new ArrayList<>();
-    for (Path f : files) {
-      Evaluation e = evaluator.evaluate(qrels, TrecRuns.read(f, known));
+    for (NamedRun f : files) {
+      Evaluation e = evaluator.evaluate(qrels, TrecRuns.read(f.file(), known));
       List<Comparison> cmp = new ArrayList<>();
       if (baseEval != null) {
         for (String m : metricNames) {
           cmp.add(Comparison.of(e, baseEval, m, trials, seed));
         }
       }
-      rows.add(new EvalTables.Row(f.getFileName().toString(), e, cmp,
-          base == null ? null : base.getFileName().toString()));
+      rows.add(new EvalTables.Row(f.name(), e, cmp, base == null ? null : base.name()));
     }
     if (baseEval != null) {
-      rows.add(new EvalTables.Row(base.getFileName().toString(), baseEval, List.of(), null));
+      rows.add(new EvalTables.Row(base.name(), baseEval, List.of(), null));
     }
 
     System.out.print(EvalTables.console(rows, metricNames));
@@ -173,7 +186,7 @@ public final class EvalCommand implements Callable<Integer> {
     }
     if (record != null) {
       String name = recordName != null ? recordName
-          : files.get(0).getFileName().toString().replaceAll("[^A-Za-z0-9._/-]", "-");
+          : files.get(0).name().replaceAll("[^A-Za-z0-9._/-]", "-");
       StringBuilder md = new StringBuilder();
       if (title != null) {
         md.append("### ").append(title).append("\n\n");

@@ -134,11 +134,29 @@ public final class PipelineCommand implements Callable<Integer> {
       if (!ranking.isEmpty()) {
         MarkdownBlocks.upsert(results, "pipeline-ranking", "Computed "
             + LocalDate.now(ZoneOffset.UTC) + " by:\n\n```\n" + Main.commandLine()
-            + "\n```\n\n" + ranking);
+            + "\n```\n\n" + copyFigures(ranking, results));
       }
       System.err.println("recorded section 'pipeline-first-stage' in " + results);
     }
     return 0;
+  }
+
+  /**
+   * Copies the report's plots next to the results file ({@code figures/}) and points the links
+   * of the section there.
+   */
+  private String copyFigures(String section, Path resultsFile) {
+    Path figures = resultsFile.toAbsolutePath().getParent().resolve("figures");
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\]\\(([a-z0-9-]+\\.png)\\)")
+        .matcher(section);
+    StringBuilder sb = new StringBuilder();
+    while (m.find()) {
+      Path png = out.resolve(m.group(1));
+      AtomicFiles.writeBytes(figures.resolve(m.group(1)), os -> Files.copy(png, os));
+      m.appendReplacement(sb, "](figures/" + m.group(1) + ")");
+    }
+    m.appendTail(sb);
+    return sb.toString();
   }
 
   private Map<String, Object> firstStage(Path dir, String split, Path stageDir) {

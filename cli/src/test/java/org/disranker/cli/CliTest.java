@@ -96,6 +96,17 @@ class CliTest {
   }
 
   @Test
+  void runsCanBeNamedForTheTables() throws IOException {
+    fixture();
+    Result r = run("eval", "--qrels", dir.resolve("qrels.txt").toString(), "--run",
+        "teacher=" + dir.resolve("good.run"), "--baseline", "student=" + dir.resolve("bad.run"),
+        "-m", "ndcg@10");
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.out().contains("teacher\n  against student"), r.out());
+    assertTrue(!r.out().contains("good.run"), r.out());
+  }
+
+  @Test
   void malformedRunFailsWithFileAndLineAndWritesNothing() throws IOException {
     fixture();
     Path broken = write("broken.run", "q1 Q0 a 1 3 g\nq1 Q0 c two 2 g\n");

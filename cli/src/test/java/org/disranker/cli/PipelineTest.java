@@ -141,7 +141,7 @@ class PipelineTest {
     Path config = rankingFixture();
     List<String> args = List.of("pipeline", "--data", dir.resolve("data").toString(),
         "--out", dir.resolve("run").toString(), "--stages", "ranking", "--config",
-        config.toString());
+        config.toString(), "--results", dir.resolve("docs/R.md").toString());
     // a real kill: the pipeline in its own JVM, killed once the distillation stage is running
     List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin",
         "java").toString(), "-Dai.djl.offline=true", "-cp", System.getProperty("java.class.path"),
@@ -192,6 +192,10 @@ class PipelineTest {
       byte[] b = Files.readAllBytes(dir.resolve("run/" + png));
       assertTrue(b.length > 1000 && b[1] == 'P' && b[2] == 'N' && b[3] == 'G', png);
     }
+    // the results file gets the ranking section with its plots copied beside it
+    assertTrue(Files.readString(dir.resolve("docs/R.md")).contains(
+        "](figures/scores-teacher.png)"));
+    assertTrue(Files.size(dir.resolve("docs/figures/scores-teacher.png")) > 1000);
     // a third run finds every stage up to date
     long stamp = Files.getLastModifiedTime(dir.resolve("run/teacher/score/manifest.json"))
         .toMillis();

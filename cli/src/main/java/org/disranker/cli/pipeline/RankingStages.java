@@ -159,6 +159,13 @@ public final class RankingStages {
           TrecRuns.read(data.resolve(llm.asText()))));
     }
     String table = report(evals, testDir.getFileName().toString());
+    if (teacher != null) {
+      JsonNode c = teacher.cptMetrics();
+      table += String.format(java.util.Locale.ROOT, "%nTeacher CPT on %d simulated click records:"
+          + " held-out perplexity %.1f before, %.1f after.%n", c.path("clickRecords").asInt(),
+          c.path("heldOutPerplexityBefore").asDouble(), c.path("heldOutPerplexityAfter")
+          .asDouble());
+    }
     return table + figures(runs, ft, dist, distTeacher, teacher);
   }
 

@@ -40,7 +40,8 @@ import org.disranker.train.TrainingPairs;
  */
 final class TeacherStages {
   /** Where the teacher's outputs are. */
-  record Outputs(Path cpt, Path sft, Path scores, Path sftWithoutCpt, Path scoresWithoutCpt) {}
+  record Outputs(Path cpt, JsonNode cptMetrics, Path sft, Path scores, Path sftWithoutCpt,
+      Path scoresWithoutCpt) {}
 
   private final StageRunner runner;
   private final JsonNode t;
@@ -91,7 +92,7 @@ final class TeacherStages {
       score0 = score("teacher/score-without-cpt", sft0.dir().resolve("model"), sft0.dir(),
           trainDir, testDir, topK);
     }
-    return new Outputs(cpt.dir(), sft.dir(), score.dir(), sft0 == null ? null : sft0.dir(),
+    return new Outputs(cpt.dir(), cpt.metrics(), sft.dir(), score.dir(), sft0 == null ? null : sft0.dir(),
         score0 == null ? null : score0.dir());
   }
 
