@@ -94,6 +94,11 @@ public final class DistillCommand implements Callable<Integer> {
     Dataset d = data.open();
     TeacherSignal signal = (source.scores != null ? TeacherSignal.fromScoreFile(source.scores)
         : TeacherSignal.fromRun(source.run, rankMap)).normalized(normalize);
+    if (source.run != null && !rankMap.equals("score") && !loss.equals("margin")) {
+      System.err.println("note: the teacher gives ranks only, so the point term fits rank-mapped"
+          + " levels, not relevance; on DL20 (docs/RESULTS.md, Table 3) --loss margin did better"
+          + " with such teachers");
+    }
     List<TeacherSignal.Triplet> triplets = signal.triplets(d.queries().keySet(),
         d.documents().keySet(), sampling, topN, window, cap, seed);
     System.err.println(triplets.size() + " triplets from " + signal.scores().size()
