@@ -27,8 +27,9 @@ public final class DistillCommand implements Callable<Integer> {
 
   /** Exactly one teacher source. */
   static final class Source {
-    @Option(names = "--teacher-scores", paramLabel = "TSV",
-        description = "qid docid score, from 'disranker teacher score'")
+    @Option(names = "--teacher-scores", paramLabel = "FILE",
+        description = "Teacher scores: 'qid docid score' TSV or JSON lines from 'disranker"
+            + " teacher score', or the JSON-lines output folder of 'disranker spark score'")
     Path scores;
 
     @Option(names = "--teacher-run", paramLabel = "FILE", description = "A TREC run")

@@ -1,5 +1,10 @@
 package org.disranker.train;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -18,8 +23,9 @@ import org.disranker.core.io.TrecRuns;
  * Teacher scores of (query, document) pairs, the signal distillation learns from, and the
  * triplets (q, d+, d−) drawn from them with the teacher preferring d+.
  *
- * <p>Sources: a score file of this project's teacher ({@code qid docid score} TSV); a TREC run
- * whose scores are the teacher's; or a TREC run whose order alone is the teacher's (LLM listwise
+ * <p>Sources: a score file of this project's teacher ({@code qid docid score} TSV or JSON lines,
+ * or a folder of Spark's JSON-lines scores); a TREC run whose scores are the teacher's; or a TREC
+ * run whose order alone is the teacher's (LLM listwise
  * rerankers), mapped to scores by rank: {@code linear} gives rank r of n the score 1 − (r − 1) /
  * n, {@code reciprocal} gives 1 / r. Scores can then be normalised per query ({@code zscore} or
  * {@code minmax}) to put the teacher on a scale the student can reach.
@@ -29,6 +35,8 @@ import org.disranker.core.io.TrecRuns;
  * {@code window} ranks apart. At most {@code capPerQuery} triplets a query (a seeded sample).
  */
 public final class TeacherSignal {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
   /** A training triplet with the teacher's scores. */
   public record Triplet(String qid, String pos, String neg, float tPos, float tNeg)
       implements BertPairTask.Item {}
@@ -43,23 +51,68 @@ public final class TeacherSignal {
     return scores;
   }
 
-  /** Reads a {@code qid docid score} TSV written by {@code disranker teacher score}. */
+  /**
+   * Reads teacher scores: a {@code qid docid score} TSV or a JSON-lines file of {@code {"qid",
+   * "docid", "score"}} objects (both written by {@code disranker teacher score}), or a folder of
+   * such files, such as the JSON-lines output of {@code disranker spark score} (its {@code part-*}
+   * files). A pair scored twice is an error naming the file and line.
+   */
   public static TeacherSignal fromScoreFile(Path file) {
     Map<String, Map<String, Float>> m = new LinkedHashMap<>();
-    Lines.forEach(file, (n, line) -> {
-      String[] f = Lines.fields(line);
-      if (f.length == 0) {
-        return;
+    List<Path> files;
+    if (Files.isDirectory(file)) {
+      try (var s = Files.list(file)) {
+        files = s.filter(f -> f.getFileName().toString().startsWith("part-")).sorted().toList();
+      } catch (IOException e) {
+        throw new UncheckedIOException("listing " + file, e);
       }
-      if (f.length != 3) {
-        throw new InputFormatException(file, n, "expected 'qid docid score', found " + f.length
-            + " fields");
+      if (files.isEmpty()) {
+        throw new IllegalArgumentException("no part-* files in " + file);
       }
-      float s = (float) Lines.parseDouble(file, n, "score", f[2]);
-      if (m.computeIfAbsent(f[0], k -> new LinkedHashMap<>()).put(f[1], s) != null) {
-        throw new InputFormatException(file, n, "pair " + f[0] + " " + f[1] + " scored twice");
+      if (files.stream().anyMatch(f -> f.toString().endsWith(".parquet"))) {
+        throw new IllegalArgumentException(file + " holds Parquet; score with"
+            + " --output-format jsonl to distil from Spark's output");
       }
-    });
+    } else {
+      files = List.of(file);
+    }
+    for (Path f : files) {
+      Lines.forEach(f, (n, line) -> {
+        String qid;
+        String docid;
+        float s;
+        if (line.stripLeading().startsWith("{")) {
+          JsonNode o;
+          try {
+            o = JSON.readTree(line);
+          } catch (IOException e) {
+            throw new InputFormatException(f, n, "not JSON: " + e.getMessage());
+          }
+          if (!o.path("qid").isValueNode() || !o.path("docid").isValueNode()
+              || !o.path("score").isNumber()) {
+            throw new InputFormatException(f, n, "expected {\"qid\", \"docid\", \"score\"}");
+          }
+          qid = o.get("qid").asText();
+          docid = o.get("docid").asText();
+          s = (float) o.get("score").asDouble();
+        } else {
+          String[] x = Lines.fields(line);
+          if (x.length == 0) {
+            return;
+          }
+          if (x.length != 3) {
+            throw new InputFormatException(f, n, "expected 'qid docid score', found " + x.length
+                + " fields");
+          }
+          qid = x[0];
+          docid = x[1];
+          s = (float) Lines.parseDouble(f, n, "score", x[2]);
+        }
+        if (m.computeIfAbsent(qid, k -> new LinkedHashMap<>()).put(docid, s) != null) {
+          throw new InputFormatException(f, n, "pair " + qid + " " + docid + " scored twice");
+        }
+      });
+    }
     return new TeacherSignal(m);
   }
 

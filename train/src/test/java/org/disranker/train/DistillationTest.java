@@ -88,4 +88,42 @@ class DistillationTest {
     List<Double> l = r.losses();
     assertTrue(l.get(39) + l.get(38) < (l.get(0) + l.get(1)) * 0.5, "loss " + l);
   }
+
+  @Test
+  void teacherScoresComeAsTsvJsonLinesOrASparkOutputFolder() throws IOException {
+    Path tsv = dir.resolve("s.tsv");
+    Files.writeString(tsv, "q1\td1\t0.5\nq1\td2\t-1.0\n");
+    Path jsonl = dir.resolve("s.jsonl");
+    Files.writeString(jsonl, "{\"qid\":\"q1\",\"docid\":\"d1\",\"score\":0.5}\n"
+        + "{\"qid\":\"q1\",\"docid\":\"d2\",\"score\":-1.0}\n");
+    Path spark = dir.resolve("spark.jsonl");
+    Files.createDirectories(spark);
+    Files.writeString(spark.resolve("part-00000-x.json"),
+        "{\"qid\":\"q1\",\"docid\":\"d1\",\"score\":0.5}\n");
+    Files.writeString(spark.resolve("part-00001-x.json"),
+        "{\"qid\":\"q1\",\"docid\":\"d2\",\"score\":-1.0}\n");
+    Files.writeString(spark.resolve("_SUCCESS"), "");
+    Map<String, Map<String, Float>> expected = Map.of("q1", Map.of("d1", 0.5f, "d2", -1.0f));
+    for (Path p : List.of(tsv, jsonl, spark)) {
+      assertEquals(expected, TeacherSignal.fromScoreFile(p).scores(), p.toString());
+    }
+    // a pair in two part files is scored twice: the error names the second file and its line
+    Files.writeString(spark.resolve("part-00002-x.json"),
+        "{\"qid\":\"q1\",\"docid\":\"d1\",\"score\":0.7}\n");
+    var e = assertThrows(org.disranker.core.io.InputFormatException.class,
+        () -> TeacherSignal.fromScoreFile(spark));
+    assertTrue(e.getMessage().contains("part-00002-x.json:1"), e.getMessage());
+    assertTrue(e.getMessage().contains("scored twice"), e.getMessage());
+    Path bad = dir.resolve("bad.jsonl");
+    Files.writeString(bad, "{\"qid\":\"q1\",\"docid\":\"d1\"}\n");
+    var b = assertThrows(org.disranker.core.io.InputFormatException.class,
+        () -> TeacherSignal.fromScoreFile(bad));
+    assertTrue(b.getMessage().contains("bad.jsonl:1"), b.getMessage());
+    Path parquet = dir.resolve("p.parquet");
+    Files.createDirectories(parquet);
+    Files.writeString(parquet.resolve("part-00000-x.snappy.parquet"), "PAR1");
+    var q = assertThrows(IllegalArgumentException.class,
+        () -> TeacherSignal.fromScoreFile(parquet));
+    assertTrue(q.getMessage().contains("--output-format jsonl"), q.getMessage());
+  }
 }
