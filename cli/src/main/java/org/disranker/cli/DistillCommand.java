@@ -72,23 +72,7 @@ public final class DistillCommand implements Callable<Integer> {
 
   @Option(names = "--triplets-per-query", defaultValue = "200") int cap;
 
-  @Option(names = "--steps", defaultValue = "300") int steps;
-
-  @Option(names = "--batch", defaultValue = "8", description = "Triplets per step") int batch;
-
-  @Option(names = "--lr", defaultValue = "3e-5") double lr;
-
-  @Option(names = "--warmup", defaultValue = "0.1") double warmup;
-
-  @Option(names = "--weight-decay", defaultValue = "0.01") double weightDecay;
-
-  @Option(names = "--clip", defaultValue = "1.0") double clip;
-
-  @Option(names = "--max-length", defaultValue = "256") int maxLength;
-
-  @Option(names = "--seed", defaultValue = "42") long seed;
-
-  @Option(names = "--checkpoint-every", defaultValue = "50") int every;
+  @Mixin StudentTrainingOptions t;
 
   @Override
   public Integer call() {
@@ -101,11 +85,12 @@ public final class DistillCommand implements Callable<Integer> {
           + " with such teachers");
     }
     List<TeacherSignal.Triplet> triplets = signal.triplets(d.queries().keySet(),
-        d.documents().keySet(), sampling, topN, window, cap, seed);
+        d.documents().keySet(), sampling, topN, window, cap, t.seed);
     System.err.println(triplets.size() + " triplets from " + signal.scores().size()
         + " teacher-scored queries of " + d.name());
-    DistillConfig c = new DistillConfig(loss, beta, steps, batch, lr, warmup, weightDecay, clip,
-        maxLength, sampling, topN, window, cap, normalize, seed, every);
+    DistillConfig c = new DistillConfig(loss, beta, t.steps, t.batch, t.lr, t.warmup,
+        t.weightDecay, t.clip, t.maxLength, sampling, topN, window, cap, normalize, t.seed,
+        t.every);
     try (Interruption stop = Interruption.register("distill")) {
       TrainLoop.Result r = new Distiller(c, Devices.best()).train(Models.load(init, layers),
           triplets, d.queries(), d.documents(), out, stop, -1);

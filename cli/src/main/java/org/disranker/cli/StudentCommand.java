@@ -81,32 +81,7 @@ public final class StudentCommand implements Runnable {
         description = "Margin T of the pairwise loss (default ${DEFAULT-VALUE})")
     double margin;
 
-    @Option(names = "--steps", defaultValue = "300", description = "Steps (default ${DEFAULT-VALUE})")
-    int steps;
-
-    @Option(names = "--batch", defaultValue = "8",
-        description = "Pairs per step (default ${DEFAULT-VALUE})")
-    int batch;
-
-    @Option(names = "--lr", defaultValue = "3e-5",
-        description = "Peak learning rate (default ${DEFAULT-VALUE})")
-    double lr;
-
-    @Option(names = "--warmup", defaultValue = "0.1",
-        description = "Warm-up share of the steps (default ${DEFAULT-VALUE})")
-    double warmup;
-
-    @Option(names = "--weight-decay", defaultValue = "0.01",
-        description = "AdamW weight decay (default ${DEFAULT-VALUE})")
-    double weightDecay;
-
-    @Option(names = "--clip", defaultValue = "1.0",
-        description = "Gradient norm clip, 0 for none (default ${DEFAULT-VALUE})")
-    double clip;
-
-    @Option(names = "--max-length", defaultValue = "256",
-        description = "Tokens per pair (default ${DEFAULT-VALUE})")
-    int maxLength;
+    @Mixin StudentTrainingOptions t;
 
     @Option(names = "--pairs-per-query", defaultValue = "200",
         description = "Training pairs sampled per query at most (default ${DEFAULT-VALUE})")
@@ -116,19 +91,12 @@ public final class StudentCommand implements Runnable {
         description = "Top label grade, for the pointwise target (default ${DEFAULT-VALUE})")
     int maxGrade;
 
-    @Option(names = "--seed", defaultValue = "42", description = "Seed (default ${DEFAULT-VALUE})")
-    long seed;
-
-    @Option(names = "--checkpoint-every", defaultValue = "50",
-        description = "Steps between checkpoints (default ${DEFAULT-VALUE})")
-    int every;
-
     @Override
     public Integer call() {
       Dataset d = data.open();
-      FineTuneConfig c = new FineTuneConfig(loss, margin, steps, batch, lr, warmup, weightDecay,
-          clip, maxLength, cap, maxGrade, seed, every);
-      TrainingPairs pairs = TrainingPairs.fromQrels(d.qrels(), d.documents().keySet(), cap, seed);
+      FineTuneConfig c = new FineTuneConfig(loss, margin, t.steps, t.batch, t.lr, t.warmup,
+          t.weightDecay, t.clip, t.maxLength, cap, maxGrade, t.seed, t.every);
+      TrainingPairs pairs = TrainingPairs.fromQrels(d.qrels(), d.documents().keySet(), cap, t.seed);
       System.err.println(pairs.size() + " training pairs from " + d.qrels().queryIds().size()
           + " queries of " + d.name());
       Device device = Devices.best();
