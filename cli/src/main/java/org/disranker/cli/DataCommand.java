@@ -10,7 +10,6 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import org.disranker.core.data.Document;
 import org.disranker.core.data.Query;
-import org.disranker.core.data.Run;
 import org.disranker.core.data.ScoredDoc;
 import org.disranker.core.dataset.Dataset;
 import org.disranker.core.io.AtomicFiles;
@@ -151,9 +150,7 @@ public final class DataCommand implements Runnable {
               + " use --pool, or retrieve one with 'disranker bm25 search'");
         }
         for (String q : d.firstStage().queryIds()) {
-          List<ScoredDoc> top = d.firstStage().ordered(q, Run.Order.SCORE);
-          pairs.put(q, top.subList(0, Math.min(k, top.size())).stream().map(ScoredDoc::docid)
-              .toList());
+          pairs.put(q, d.firstStage().top(q, k).stream().map(ScoredDoc::docid).toList());
         }
       }
       ObjectMapper json = new ObjectMapper();

@@ -20,8 +20,6 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicLong;
-import org.disranker.core.data.Run;
-import org.disranker.core.data.ScoredDoc;
 import org.disranker.core.dataset.Dataset;
 import org.disranker.core.io.MarkdownBlocks;
 import picocli.CommandLine.Command;
@@ -67,9 +65,7 @@ public final class LoadTestCommand implements Callable<Integer> {
       ObjectNode o = json.createObjectNode();
       o.put("query", d.queries().get(q).text());
       ArrayNode arr = o.putArray("documents");
-      List<ScoredDoc> top = d.firstStage().ordered(q, Run.Order.SCORE);
-      top.subList(0, Math.min(docs, top.size())).forEach(sd -> arr.add(
-          d.documents().get(sd.docid()).text()));
+      d.firstStage().top(q, docs).forEach(sd -> arr.add(d.documents().get(sd.docid()).text()));
       bodies.add(json.writeValueAsString(o));
     }
     HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();

@@ -334,8 +334,7 @@ public final class TeacherCommand implements Runnable {
           throw new IllegalArgumentException("no first-stage run: give --run, --pool or --pairs");
         }
         for (String q : first.queryIds()) {
-          List<ScoredDoc> top = first.ordered(q, Run.Order.SCORE);
-          for (ScoredDoc sd : top.subList(0, Math.min(k, top.size()))) {
+          for (ScoredDoc sd : first.top(q, k)) {
             qids.add(q);
             docids.add(sd.docid());
           }

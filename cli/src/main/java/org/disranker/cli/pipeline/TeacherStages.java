@@ -151,9 +151,8 @@ final class TeacherStages {
     int total = qids.stream().mapToInt(q -> Math.min(k, d.firstStage().get(q).size())).sum();
     try (Progress p = Progress.start("teacher " + d.name(), total)) {
       for (String q : qids) {
-        List<ScoredDoc> top = d.firstStage().ordered(q, Run.Order.SCORE);
         List<PairText> pairs = new ArrayList<>();
-        for (ScoredDoc sd : top.subList(0, Math.min(k, top.size()))) {
+        for (ScoredDoc sd : d.firstStage().top(q, k)) {
           Document doc = d.documents().get(sd.docid());
           pairs.add(new PairText(q, sd.docid(), d.queries().get(q).text(), doc.title(),
               doc.body()));

@@ -64,8 +64,7 @@ public record ClickSimulator(double eta, double[] clickProbability, int topK, in
       if (!allowedQueries.contains(qid)) {
         continue;
       }
-      List<ScoredDoc> top = ranking.ordered(qid, Run.Order.SCORE);
-      top = top.subList(0, Math.min(topK, top.size()));
+      List<ScoredDoc> top = ranking.top(qid, topK);
       Map<String, Integer> counts = new LinkedHashMap<>();
       for (int s = 0; s < sessions; s++) {
         for (int i = 0; i < top.size(); i++) {

@@ -63,6 +63,12 @@ public final class Run {
     return l;
   }
 
+  /** The first k documents of a query in evaluation (score) order: what a reranker rescores. */
+  public List<ScoredDoc> top(String qid, int k) {
+    List<ScoredDoc> l = ordered(qid, Order.SCORE);
+    return l.subList(0, Math.min(k, l.size()));
+  }
+
   public int size() {
     int n = 0;
     for (List<ScoredDoc> l : byQuery.values()) {

@@ -16,8 +16,7 @@ public record TopK(List<String> qids, List<String> docids, List<String> queries,
   public static TopK of(Run run, int k, Map<String, Query> queries, Map<String, Document> docs) {
     TopK t = new TopK(new ArrayList<>(), new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
     for (String q : run.queryIds()) {
-      List<ScoredDoc> top = run.ordered(q, Run.Order.SCORE);
-      for (ScoredDoc sd : top.subList(0, Math.min(k, top.size()))) {
+      for (ScoredDoc sd : run.top(q, k)) {
         Document doc = docs.get(sd.docid());
         if (doc == null) {
           throw new IllegalArgumentException("run names document " + sd.docid()
