@@ -247,10 +247,9 @@ public final class BenchCommand implements Runnable {
     @Override
     public Integer call() throws IOException {
       Dataset d = data.open();
-      byte[] tok = BertCheckpoint.minilmTokenizer();
-      var init = org.disranker.model.llm.LlamaCheckpoint.random(TeacherCommand.preset(size,
-          30522), 42, tok);
-      long params = init.weights().values().stream().mapToLong(t -> t.numel()).sum();
+      var init = org.disranker.model.llm.LlamaCheckpoint.fromScratch(size, 42);
+      byte[] tok = init.tokenizerJson();
+      long params = init.parameters();
       List<String[]> rows = new ArrayList<>();
       Path tmp = Files.createTempDirectory("disranker-bench");
       try {
@@ -354,8 +353,7 @@ public final class BenchCommand implements Runnable {
       List<String[]> rows = new ArrayList<>();
       int cores = Runtime.getRuntime().availableProcessors();
       // teacher: the small decoder on DJL
-      var teacher = org.disranker.model.llm.LlamaCheckpoint.random(TeacherCommand.preset("small",
-          30522), 42, BertCheckpoint.minilmTokenizer());
+      var teacher = org.disranker.model.llm.LlamaCheckpoint.fromScratch("small", 42);
       Batch bertShape = helper.fixedBatch(d, BertCheckpoint.random(
           new org.disranker.model.bert.BertConfig(30522, 8, 1, 1, 8, 512, 2, 1e-12), 1,
           BertCheckpoint.minilmTokenizer()), length);
@@ -369,7 +367,7 @@ public final class BenchCommand implements Runnable {
                 .toFloatArray();
           }
         });
-        long params = teacher.weights().values().stream().mapToLong(t -> t.numel()).sum();
+        long params = teacher.parameters();
         rows.add(row(String.format(Locale.ROOT, "teacher: decoder, small preset (%.0fM)",
             params / 1e6), "DJL fp32", secs));
       }
@@ -536,11 +534,9 @@ public final class BenchCommand implements Runnable {
         Path teacherDir = Path.of(teacher);
         if (teacher.equals("small")) {
           teacherDir = tmp.resolve("teacher");
-          org.disranker.model.llm.LlamaCheckpoint.random(TeacherCommand.preset("small", 30522),
-              42, BertCheckpoint.minilmTokenizer()).save(teacherDir);
+          org.disranker.model.llm.LlamaCheckpoint.fromScratch("small", 42).save(teacherDir);
         }
-        long params = org.disranker.model.llm.LlamaCheckpoint.load(teacherDir).weights()
-            .values().stream().mapToLong(t -> t.numel()).sum();
+        long params = org.disranker.model.llm.LlamaCheckpoint.load(teacherDir).parameters();
         List<String[]> rows = new ArrayList<>();
         StringBuilder cost = new StringBuilder();
         long pairs = 0;

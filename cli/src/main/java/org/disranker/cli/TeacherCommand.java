@@ -18,11 +18,9 @@ import org.disranker.core.io.Lines;
 import org.disranker.core.io.TrecRuns;
 import org.disranker.core.util.Interruption;
 import org.disranker.model.Devices;
-import org.disranker.model.bert.BertCheckpoint;
 import org.disranker.model.llm.DecoderBatch;
 import org.disranker.model.llm.DecoderTokenizer;
 import org.disranker.model.llm.LlamaCheckpoint;
-import org.disranker.model.llm.LlamaConfig;
 import org.disranker.model.llm.LlamaModel;
 import org.disranker.model.llm.LoraConfig;
 import org.disranker.train.PoolScorer;
@@ -49,11 +47,6 @@ public final class TeacherCommand implements Runnable {
     spec.commandLine().usage(System.out);
   }
 
-  /** Sizes for training from scratch on this machine's CPUs. */
-  static LlamaConfig preset(String name, int vocab) {
-    return LlamaConfig.preset(name, vocab);
-  }
-
   /** Creates a randomly initialised decoder. */
   @Command(name = "init", mixinStandardHelpOptions = true,
       description = "Create a Llama-architecture decoder from scratch, sized for CPUs (no"
@@ -71,10 +64,9 @@ public final class TeacherCommand implements Runnable {
 
     @Override
     public Integer call() {
-      byte[] tok = BertCheckpoint.minilmTokenizer();
-      LlamaCheckpoint c = LlamaCheckpoint.random(preset(size, 30522), seed, tok);
+      LlamaCheckpoint c = LlamaCheckpoint.fromScratch(size, seed);
       c.save(output);
-      long params = c.weights().values().stream().mapToLong(t -> t.numel()).sum();
+      long params = c.parameters();
       System.err.printf("wrote a %s decoder (%.1fM parameters) to %s%n", size, params / 1e6,
           output);
       return 0;

@@ -18,10 +18,8 @@ import org.disranker.core.io.AtomicFiles;
 import org.disranker.core.io.TrecRuns;
 import org.disranker.core.util.Progress;
 import org.disranker.model.Devices;
-import org.disranker.model.bert.BertCheckpoint;
 import org.disranker.model.llm.DecoderTokenizer;
 import org.disranker.model.llm.LlamaCheckpoint;
-import org.disranker.model.llm.LlamaConfig;
 import org.disranker.spark.PairText;
 import org.disranker.spark.QueryScorer;
 import org.disranker.spark.ScorerSpec;
@@ -63,8 +61,7 @@ final class TeacherStages {
     cptCfg.put("seed", seed);
     StageRunner.Result cpt = runner.run("teacher/cpt", cptCfg, List.of(trainDir), dir -> {
       Dataset d = Datasets.open(trainDir, null);
-      LlamaCheckpoint init = LlamaCheckpoint.random(LlamaConfig.preset(
-          t.path("size").asText("small"), 30522), seed, BertCheckpoint.minilmTokenizer());
+      LlamaCheckpoint init = LlamaCheckpoint.fromScratch(t.path("size").asText("small"), seed);
       init.save(dir.resolve("init"));
       List<ClickRecord> log = new ClickSimulator(1.0, new double[] {0.05, 0.3, 0.7, 0.95},
           cl.path("topK").asInt(20), cl.path("sessions").asInt(50), seed).simulate(d.queries(),

@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.Random;
 import org.disranker.core.io.AtomicFiles;
 import org.disranker.core.io.InputFormatException;
+import org.disranker.model.bert.BertCheckpoint;
 import org.disranker.model.io.DType;
 import org.disranker.model.io.Safetensors;
 import org.disranker.model.io.Tensor;
@@ -80,6 +81,20 @@ public record LlamaCheckpoint(LlamaConfig config, Map<String, Tensor> weights,
       ordered.put(e.getKey(), t);
     }
     return new LlamaCheckpoint(c, ordered, tok);
+  }
+
+  /**
+   * A decoder to train from scratch on a CPU: the {@link LlamaConfig#preset} of that size,
+   * randomly initialised, with the BERT WordPiece vocabulary of MiniLM ([CLS] as {@code <s>},
+   * [SEP] as {@code </s>}), since no pretrained decoder can be downloaded here.
+   */
+  public static LlamaCheckpoint fromScratch(String size, long seed) {
+    return random(LlamaConfig.preset(size, 30522), seed, BertCheckpoint.minilmTokenizer());
+  }
+
+  /** The number of parameters (every weight tensor's elements). */
+  public long parameters() {
+    return weights.values().stream().mapToLong(Tensor::numel).sum();
   }
 
   /** Random initialisation (normal, standard deviation 0.02; norms 1) in F32. */
