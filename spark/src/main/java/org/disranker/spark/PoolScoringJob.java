@@ -1,6 +1,8 @@
 package org.disranker.spark;
 
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.count;
+import static org.apache.spark.sql.functions.countDistinct;
 import static org.apache.spark.sql.functions.lit;
 
 import java.util.ArrayList;
@@ -126,7 +128,9 @@ public final class PoolScoringJob {
         col("query").cast("string"),
         columns.contains("title") ? col("title").cast("string") : lit("").as("title"),
         col("text").cast("string"));
-    long n = pairs.count();
+    Row counted = pairs.agg(count(lit(1)), countDistinct(col("qid"))).first();
+    long n = counted.getLong(0);
+    long queries = counted.getLong(1);
     int parts = o.partitions() > 0 ? o.partitions() : spark.sparkContext().defaultParallelism();
     Dataset<Row> scored = pairs.repartition(parts, col("qid"))
         .sortWithinPartitions("qid")
@@ -135,14 +139,14 @@ public final class PoolScoringJob {
     String outFormat = format(o.outputFormat(), o.output());
     scored.write().mode(o.overwrite() ? SaveMode.Overwrite : SaveMode.ErrorIfExists)
         .format(outFormat).save(o.output());
-    Dataset<Row> written = spark.read().schema(OUTPUT).format(outFormat).load(o.output());
-    long m = written.count();
-    long distinct = written.select("qid", "docid").distinct().count();
+    Row check = spark.read().schema(OUTPUT).format(outFormat).load(o.output())
+        .agg(count(lit(1)), countDistinct(col("qid"), col("docid"))).first();
+    long m = check.getLong(0);
+    long distinct = check.getLong(1);
     if (m != n || distinct != n) {
       throw new IllegalStateException("output " + o.output() + " has " + m + " scores for "
           + distinct + " distinct pairs; the pool has " + n + " pairs");
     }
-    long queries = pairs.select("qid").distinct().count();
     return new Result(n, queries, parts, (System.nanoTime() - t0) / 1e9);
   }
 
