@@ -1,6 +1,8 @@
 package org.disranker.cli.pipeline;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -96,21 +98,18 @@ public final class RankingStages {
         () -> TeacherSignal.fromRun(teacherRun, ds.path("rankMap").asText("linear")));
 
     JsonNode tc = cfg.get("teacher");
-    TeacherStages.Outputs teacher = null;
-    StageRunner.Result distT = null;
-    if (tc != null) {
-      teacher = new TeacherStages(runner, tc, seed).run(trainDir, testDir, topK);
-      Path scores = teacher.scores().resolve("train.tsv");
-      JsonNode dt = cfg.path("distillTeacher");
-      distT = distill("student/distill-teacher", dt, st, seed, trainDir, teacher.scores(),
-          () -> TeacherSignal.fromScoreFile(scores).normalized(dt.path("normalize")
-              .asText("zscore")));
-    }
-    StageRunner.Result distTeacher = distT;
+    TeacherStages.Outputs teacher = tc == null ? null
+        : new TeacherStages(runner, tc, seed).run(trainDir, testDir, topK);
+    JsonNode dt = cfg.path("distillTeacher");
+    StageRunner.Result distTeacher = teacher == null ? null : distill("student/distill-teacher",
+        dt, st, seed, trainDir, teacher.scores(), () -> TeacherSignal.fromScoreFile(
+            teacher.scores().resolve("train.tsv")).normalized(dt.path("normalize")
+            .asText("zscore")));
 
+    int maxLength = st.path("maxLength").asInt(256);
     Map<String, Object> rrCfg = new LinkedHashMap<>();
     rrCfg.put("topK", topK);
-    rrCfg.put("maxLength", st.path("maxLength").asInt(256));
+    rrCfg.put("maxLength", maxLength);
     List<Path> rrInputs = new java.util.ArrayList<>(List.of(testDir, ft.dir(), dist.dir()));
     if (distTeacher != null) {
       rrInputs.add(distTeacher.dir());
@@ -118,19 +117,20 @@ public final class RankingStages {
     StageRunner.Result rr = runner.run("rerank/" + testDir.getFileName(), rrCfg, rrInputs,
         dir -> {
           Dataset d = Datasets.open(testDir, null);
+          TopK pairs = TopK.of(d.firstStage(), topK, d.queries(), d.documents());
           Map<String, Object> m = new LinkedHashMap<>();
           TrecRuns.write(dir.resolve("bm25.run"), d.firstStage(), "bm25");
-          rerank(d, topK, ft.dir().resolve("export"), "model.int8.onnx",
+          rerank(pairs, maxLength, ft.dir().resolve("export"), "model.int8.onnx",
               dir.resolve("finetuned.run"), m);
-          rerank(d, topK, dist.dir().resolve("export"), "model.onnx",
+          rerank(pairs, maxLength, dist.dir().resolve("export"), "model.onnx",
               dir.resolve("distilled.run"), m);
-          rerank(d, topK, dist.dir().resolve("export"), "model.int8.onnx",
+          rerank(pairs, maxLength, dist.dir().resolve("export"), "model.int8.onnx",
               dir.resolve("distilled-int8.run"), m);
           if (distTeacher != null) {
-            rerank(d, topK, distTeacher.dir().resolve("export"), "model.int8.onnx",
+            rerank(pairs, maxLength, distTeacher.dir().resolve("export"), "model.int8.onnx",
                 dir.resolve("distilled-teacher.run"), m);
           }
-          rerank(d, topK, null, null, dir.resolve("minilm-zero-shot.run"), m);
+          rerank(pairs, maxLength, null, null, dir.resolve("minilm-zero-shot.run"), m);
           return m;
         });
 
@@ -151,7 +151,9 @@ public final class RankingStages {
     }
     runs.put("distilled from the LLM run", rr.dir().resolve("distilled.run"));
     runs.put("distilled from the LLM run, int8", rr.dir().resolve("distilled-int8.run"));
-    runs.forEach((name, f) -> evals.put(name, ev.evaluate(test.qrels(), TrecRuns.read(f))));
+    Map<String, Run> read = new LinkedHashMap<>();
+    runs.forEach((name, f) -> read.put(name, TrecRuns.read(f)));
+    read.forEach((name, r) -> evals.put(name, ev.evaluate(test.qrels(), r)));
     JsonNode llm = cfg.get("testLlmRun");
     if (llm != null) {
       evals.put("LLM reranker (evaluation row)", new Evaluator(Metrics.parse(METRICS,
@@ -166,14 +168,14 @@ public final class RankingStages {
           c.path("heldOutPerplexityBefore").asDouble(), c.path("heldOutPerplexityAfter")
           .asDouble());
     }
-    return table + figures(runs, ft, dist, distTeacher, teacher);
+    return table + figures(read, ft, dist, distTeacher, teacher);
   }
 
   /**
    * The report's plots, next to it in the run directory: score histograms of teacher, distilled
    * and fine-tuned students on the test pairs (the paper's Figure 4) and the loss curves.
    */
-  private String figures(Map<String, Path> runs, StageRunner.Result ft, StageRunner.Result dist,
+  private String figures(Map<String, Run> runs, StageRunner.Result ft, StageRunner.Result dist,
       StageRunner.Result distTeacher, TeacherStages.Outputs teacher) {
     Path out = runner.runDir();
     StringBuilder sb = new StringBuilder("\n### Score distributions on the test pairs (Figure 4)"
@@ -186,7 +188,7 @@ public final class RankingStages {
     shown.put("distilled from the LLM run", "scores-distilled-llm.png");
     shown.put("finetuned", "scores-finetuned.png");
     shown.forEach((name, png) -> {
-      Run r = TrecRuns.read(runs.get(name));
+      Run r = runs.get(name);
       float[] s = new float[r.size()];
       int[] i = {0};
       r.queryIds().forEach(q -> r.get(q).forEach(x -> s[i[0]++] = (float) x.score()));
@@ -252,17 +254,21 @@ public final class RankingStages {
     }
   }
 
-  /** Reranks the top k with an exported model (or zero-shot MiniLM when model is null). */
-  static void rerank(Dataset d, int k, Path model, String onnx, Path out, Map<String, Object> m) {
-    TopK pairs = TopK.of(d.firstStage(), k, d.queries(), d.documents());
+  /**
+   * Reranks the pairs with an exported model (its ONNX file and tokenizer.json), or with
+   * zero-shot MiniLM when model is null.
+   */
+  static void rerank(TopK pairs, int maxLength, Path model, String onnx, Path out,
+      Map<String, Object> m) throws IOException {
     List<String> qs = pairs.queries();
     List<String> ds = pairs.documents();
     long t0 = System.nanoTime();
     float[] scores;
-    BertCheckpoint ckpt = model == null ? BertCheckpoint.minilm() : BertCheckpoint.load(model);
-    try (PairTokenizer tok = new PairTokenizer(ckpt.tokenizerJson(), 256)) {
+    byte[] tokenizer = model == null ? BertCheckpoint.minilmTokenizer()
+        : Files.readAllBytes(model.resolve("tokenizer.json"));
+    try (PairTokenizer tok = new PairTokenizer(tokenizer, maxLength)) {
       if (model == null) {
-        try (BertModel bm = BertModel.create(ckpt, Devices.best())) {
+        try (BertModel bm = BertModel.create(BertCheckpoint.minilm(), Devices.best())) {
           scores = new MeanPoolScorer(bm, tok).score(qs, ds, 48);
         }
       } else {
