@@ -76,10 +76,6 @@ public abstract class QueryScorer implements AutoCloseable {
     return out;
   }
 
-  public int batchSize() {
-    return batchSize;
-  }
-
   @Override
   public void close() {}
 }
