@@ -65,4 +65,4 @@ $d eval --dataset "$dl20" \
   --run "the 12-layer BERT teacher itself=$out/dl20.bert12-teacher.run" \
   --baseline "MiniLM fine-tuned on DL19 labels=$out/dl20.finetuned.run" \
   -m ndcg@10,ndcg@5,pnr,judged@10 --record docs/RESULTS.md --record-name dl20-table3 \
-  --title "TREC DL 20, Table 3 analog: distillation losses from RankVicuna-7B, and a 12-layer BERT teacher instead of the LLM"
+  --title "TREC DL 20, Table 3 analog: distillation losses from RankVicuna-7B and GPT-3.5, and a 12-layer BERT teacher instead of the LLM"
