@@ -31,17 +31,27 @@ class OnnxExportParityTest {
   static List<String> docs = new ArrayList<>();
   static float[] djl;
 
-  /** MiniLM with a random (seeded) head, so that scores depend on every weight. */
+  /**
+   * MiniLM with a random (seeded) head of unit-scale weights, so that scores depend on every
+   * weight and spread widely.
+   */
   static BertCheckpoint withRandomHead(BertCheckpoint c) {
     Random r = new Random(3);
-    float[] w = new float[c.config().hiddenSize()];
-    for (int i = 0; i < w.length; i++) {
-      w[i] = (float) (r.nextGaussian() / Math.sqrt(w.length));
-    }
+    int h = c.config().hiddenSize();
     Map<String, Tensor> m = new LinkedHashMap<>(c.weights());
-    m.put("classifier.weight", Tensor.ofFloats(new long[] {1, w.length}, w));
+    m.put("pooler.dense.weight", Tensor.ofFloats(new long[] {h, h}, gaussian(r, h * h, h)));
+    m.put("pooler.dense.bias", Tensor.ofFloats(new long[] {h}, gaussian(r, h, 1)));
+    m.put("classifier.weight", Tensor.ofFloats(new long[] {1, h}, gaussian(r, h, h)));
     m.put("classifier.bias", Tensor.ofFloats(new long[] {1}, new float[] {0.25f}));
     return BertCheckpoint.of(c.config(), m, c.tokenizerJson());
+  }
+
+  static float[] gaussian(Random r, int n, int fanIn) {
+    float[] w = new float[n];
+    for (int i = 0; i < n; i++) {
+      w[i] = (float) (r.nextGaussian() / Math.sqrt(fanIn));
+    }
+    return w;
   }
 
   @BeforeAll
@@ -84,29 +94,43 @@ class OnnxExportParityTest {
     assertTrue(max < 1e-4, "max abs difference " + max);
   }
 
+  /**
+   * int8 moves each score by little against the spread of the scores, and keeps the order of
+   * most pairs of documents of one query (8 per query here). A random unit-scale pooler is a harsh
+   * case: its tanh passes the [CLS] vector's quantization error straight into the score. Measured:
+   * max |diff| 0.41 sd, 0.94 of the pairs kept; a wrong scale or zero point gives errors of several
+   * sd and about half the pairs. The trained student's int8 ranking is compared with fp32's in
+   * the pipeline report.
+   */
   @Test
   void int8ModelStaysCloseToFp32() {
     float[] q = onnxScores(true);
     double max = 0;
-    double ma = 0;
-    double mb = 0;
+    double mean = 0;
     for (int i = 0; i < djl.length; i++) {
       max = Math.max(max, Math.abs(djl[i] - q[i]));
-      ma += djl[i];
-      mb += q[i];
+      mean += djl[i];
     }
-    ma /= djl.length;
-    mb /= djl.length;
-    double sab = 0;
-    double saa = 0;
-    double sbb = 0;
-    for (int i = 0; i < djl.length; i++) {
-      sab += (djl[i] - ma) * (q[i] - mb);
-      saa += (djl[i] - ma) * (djl[i] - ma);
-      sbb += (q[i] - mb) * (q[i] - mb);
+    mean /= djl.length;
+    double var = 0;
+    for (float v : djl) {
+      var += (v - mean) * (v - mean);
     }
-    double corr = sab / Math.sqrt(saa * sbb);
-    System.out.println("ONNX int8 vs fp32: max abs difference " + max + ", Pearson " + corr);
-    assertTrue(corr > 0.98, "int8 scores correlate " + corr + " with fp32");
+    double sd = Math.sqrt(var / djl.length);
+    int same = 0;
+    int pairs = 0;
+    for (int g = 0; g < djl.length; g += 8) {
+      for (int i = g; i < g + 8; i++) {
+        for (int j = i + 1; j < g + 8; j++) {
+          pairs++;
+          same += Math.signum(djl[i] - djl[j]) == Math.signum(q[i] - q[j]) ? 1 : 0;
+        }
+      }
+    }
+    double agree = (double) same / pairs;
+    System.out.printf("ONNX int8 vs fp32: max |diff| %.4f, score sd %.4f, pair order kept %.3f%n",
+        max, sd, agree);
+    assertTrue(max < 0.6 * sd, "max |diff| " + max + " against a score sd of " + sd);
+    assertTrue(agree >= 0.9, "int8 keeps the order of " + agree + " of the pairs");
   }
 }

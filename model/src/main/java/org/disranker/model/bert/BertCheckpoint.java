@@ -18,9 +18,13 @@ import org.disranker.model.onnx.OnnxGraph;
 
 /**
  * A BERT cross-encoder checkpoint in memory: config, weights under Hugging Face names (linear
- * weights [out, in]; no {@code bert.} prefix) as F32, and the tokenizer.json bytes. The scoring
- * head is {@code classifier.weight} [1, hidden] and {@code classifier.bias} [1]; a checkpoint
- * without one (a plain encoder) gets a zero head.
+ * weights [out, in]) as F32, and the tokenizer.json bytes. In memory the names have no {@code
+ * bert.} prefix; on disk they are those of {@code BertForSequenceClassification}: {@code bert.}
+ * before the encoder and the pooler, {@code classifier.*} as is. The scoring head is the
+ * standard one, {@code score = classifier(tanh(pooler.dense(last_hidden_state[:, 0])))}, with
+ * one logit. A checkpoint without a head (a plain sentence encoder such as all-MiniLM-L6-v2) gets
+ * one drawn as Hugging Face initialises it: weights normal with standard deviation 0.02, biases
+ * zero, from a fixed seed. (A zero head would give the encoder no gradient at first.)
  */
 public record BertCheckpoint(BertConfig config, Map<String, Tensor> weights, byte[] tokenizerJson) {
 
@@ -112,16 +116,29 @@ public record BertCheckpoint(BertConfig config, Map<String, Tensor> weights, byt
     return of(c, w, tokenizerJson);
   }
 
-  /** Validates weights against a config, adding a zero head if there is none. */
+  /** Standard deviation of a new head's weights (Hugging Face's initializer_range). */
+  public static final double HEAD_INIT_STD = 0.02;
+
+  /** Seed of the head a checkpoint without one gets. */
+  public static final long HEAD_INIT_SEED = 1234;
+
+  /** The parameters of the scoring head. */
+  public static final List<String> HEAD = List.of("pooler.dense.weight", "pooler.dense.bias",
+      "classifier.weight", "classifier.bias");
+
+  /**
+   * Validates weights against a config; the parts of the head a checkpoint lacks (all of it for
+   * a sentence encoder, the classifier for an encoder with a pretrained pooler) are drawn new. Names may carry the {@code bert.} prefix of {@code BertForSequenceClassification}.
+   */
   public static BertCheckpoint of(BertConfig c, Map<String, Tensor> weights, byte[] tokenizer) {
     Map<String, Tensor> w = new LinkedHashMap<>();
     weights.forEach((k, v) -> w.put(k.startsWith("bert.") ? k.substring(5) : k,
         v.dtype() == DType.F32 ? v : v.to(DType.F32)));
-    if (!w.containsKey("classifier.weight")) {
-      w.put("classifier.weight", Tensor.ofFloats(new long[] {1, c.hiddenSize()},
-          new float[c.hiddenSize()]));
-      w.put("classifier.bias", Tensor.ofFloats(new long[] {1}, new float[1]));
+    if (!w.containsKey("pooler.dense.weight") && w.containsKey("classifier.weight")) {
+      throw new IllegalArgumentException("checkpoint has a classifier but no pooler: a student"
+          + " saved before the head became BertForSequenceClassification's; train it again");
     }
+    newHead(c, HEAD_INIT_SEED).forEach(w::putIfAbsent);
     Map<String, Tensor> ordered = new LinkedHashMap<>();
     for (Map.Entry<String, long[]> e : expectedShapes(c).entrySet()) {
       Tensor t = w.get(e.getKey());
@@ -164,9 +181,33 @@ public record BertCheckpoint(BertConfig config, Map<String, Tensor> weights, byt
       m.put(p + "output.LayerNorm.weight", new long[] {h});
       m.put(p + "output.LayerNorm.bias", new long[] {h});
     }
+    m.put("pooler.dense.weight", new long[] {h, h});
+    m.put("pooler.dense.bias", new long[] {h});
     m.put("classifier.weight", new long[] {1, h});
     m.put("classifier.bias", new long[] {1});
     return m;
+  }
+
+  /** A new scoring head: pooler and one-logit classifier, weights N(0, 0.02), biases zero. */
+  public static Map<String, Tensor> newHead(BertConfig c, long seed) {
+    java.util.Random r = new java.util.Random(seed);
+    Map<String, Tensor> w = new LinkedHashMap<>();
+    for (String name : HEAD) {
+      long[] shape = expectedShapes(c).get(name);
+      float[] v = new float[(int) Tensor.numel(shape)];
+      if (name.endsWith(".weight")) {
+        for (int i = 0; i < v.length; i++) {
+          v[i] = (float) (r.nextGaussian() * HEAD_INIT_STD);
+        }
+      }
+      w.put(name, Tensor.ofFloats(shape, v));
+    }
+    return w;
+  }
+
+  /** The name a tensor has in a {@code BertForSequenceClassification} file. */
+  public static String hfName(String name) {
+    return name.startsWith("classifier.") ? name : "bert." + name;
   }
 
   /**
@@ -189,6 +230,24 @@ public record BertCheckpoint(BertConfig config, Map<String, Tensor> weights, byt
       w.put(name, Tensor.ofFloats(e.getValue(), v));
     }
     return new BertCheckpoint(c, w, tokenizerJson);
+  }
+
+  /**
+   * The same model with the document segment's token-type embedding (type 1) set to the query
+   * segment's (type 0). A sentence encoder such as all-MiniLM-L6-v2 was trained on type 0 only;
+   * with this, a cross-encoder made from it first reads the document's tokens as the encoder
+   * learned to read any text.
+   */
+  public BertCheckpoint withTypeOneFromTypeZero() {
+    Tensor t = weights.get("embeddings.token_type_embeddings.weight");
+    float[] v = t.toFloats();
+    int h = config.hiddenSize();
+    for (int row = 1; row < config.typeVocabSize(); row++) {
+      System.arraycopy(v, 0, v, row * h, h);
+    }
+    Map<String, Tensor> w = new LinkedHashMap<>(weights);
+    w.put("embeddings.token_type_embeddings.weight", Tensor.ofFloats(t.shape(), v));
+    return new BertCheckpoint(config, w, tokenizerJson);
   }
 
   /** The same model with only its first {@code n} layers (the paper's student from a 12-layer). */
@@ -226,8 +285,11 @@ public record BertCheckpoint(BertConfig config, Map<String, Tensor> weights, byt
       throw new UncheckedIOException(e);
     }
     config.write(dir.resolve("config.json"));
-    Safetensors.write(dir.resolve(Safetensors.SINGLE), weights, Map.of("format", "pt"));
+    Map<String, Tensor> named = new LinkedHashMap<>();
+    weights.forEach((k, v) -> named.put(hfName(k), v));
+    Safetensors.write(dir.resolve(Safetensors.SINGLE), named, Map.of("format", "pt"));
     AtomicFiles.writeBytes(dir.resolve("tokenizer.json"), os -> os.write(tokenizerJson));
+    BertConfig.writeTokenizerConfig(dir);
   }
 
   /** Names of the tensors, in order. */

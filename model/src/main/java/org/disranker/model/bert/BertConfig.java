@@ -22,6 +22,31 @@ public record BertConfig(
     int typeVocabSize,
     double layerNormEps) {
 
+  /**
+   * Writes tokenizer_config.json and special_tokens_map.json beside a tokenizer.json of BERT's
+   * WordPiece vocabulary, so that Hugging Face's AutoTokenizer opens the folder.
+   */
+  public static void writeTokenizerConfig(Path dir) {
+    ObjectNode special = JSON.createObjectNode();
+    special.put("cls_token", "[CLS]");
+    special.put("sep_token", "[SEP]");
+    special.put("pad_token", "[PAD]");
+    special.put("unk_token", "[UNK]");
+    special.put("mask_token", "[MASK]");
+    ObjectNode tc = special.deepCopy();
+    tc.put("tokenizer_class", "BertTokenizer");
+    tc.put("do_lower_case", true);
+    tc.put("model_max_length", 512);
+    try {
+      AtomicFiles.writeString(dir.resolve("special_tokens_map.json"),
+          JSON.writeValueAsString(special) + "\n");
+      AtomicFiles.writeString(dir.resolve("tokenizer_config.json"),
+          JSON.writeValueAsString(tc) + "\n");
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
   private static final ObjectMapper JSON = new ObjectMapper()
       .enable(SerializationFeature.INDENT_OUTPUT);
 
@@ -63,10 +88,14 @@ public record BertConfig(
   }
 
 
-  /** Writes a Hugging Face config.json for this encoder with a one-logit head. */
+  /**
+   * Writes the Hugging Face config.json of a {@code BertForSequenceClassification} cross-encoder
+   * with one logit (the relevance score), so that transformers, sentence-transformers'
+   * {@code CrossEncoder} and text-embeddings-inference load it as it is.
+   */
   public void write(Path file) {
     ObjectNode o = JSON.createObjectNode();
-    o.putArray("architectures").add("BertModel");
+    o.putArray("architectures").add("BertForSequenceClassification");
     o.put("model_type", "bert");
     o.put("vocab_size", vocabSize);
     o.put("hidden_size", hiddenSize);
@@ -77,8 +106,13 @@ public record BertConfig(
     o.put("max_position_embeddings", maxPositions);
     o.put("type_vocab_size", typeVocabSize);
     o.put("layer_norm_eps", layerNormEps);
-    o.put("num_labels", 1);
-    o.put("disranker_head", "cls-dense: score = classifier(last_hidden_state[:, 0])");
+    o.put("initializer_range", 0.02);
+    o.put("hidden_dropout_prob", 0.1);
+    o.put("attention_probs_dropout_prob", 0.1);
+    o.put("position_embedding_type", "absolute");
+    o.put("pad_token_id", 0);
+    o.putObject("id2label").put("0", "LABEL_0");
+    o.putObject("label2id").put("LABEL_0", 0);
     try {
       AtomicFiles.writeString(file, JSON.writeValueAsString(o) + "\n");
     } catch (IOException e) {

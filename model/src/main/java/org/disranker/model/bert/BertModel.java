@@ -18,7 +18,8 @@ import org.disranker.model.io.Tensor;
 /**
  * A BERT cross-encoder on DJL: embeddings (word + position + token type, LayerNorm), N encoder
  * layers (multi-head self-attention and a GELU feed-forward block, each with a residual and
- * post-LayerNorm), and the head {@code score = classifier(last_hidden_state[:, 0])}.
+ * post-LayerNorm), and {@code BertForSequenceClassification}'s head with one logit: {@code score =
+ * classifier(tanh(pooler.dense(last_hidden_state[:, 0])))}.
  *
  * <p>Parameters are kept under their Hugging Face names; linear weights are stored [in, out] so
  * the forward pass multiplies without transposing, and converted back on {@link #toCheckpoint}.
@@ -158,11 +159,11 @@ public final class BertModel implements AutoCloseable {
     return scaleConst;
   }
 
-  /** Relevance scores [batch]: the head on the [CLS] state. */
+  /** Relevance scores [batch]: the pooler and the classifier on the [CLS] state. */
   public NDArray score(NDArray ids, NDArray types, NDArray mask) {
     NDArray h = encode(ids, types, mask);
-    NDArray cls = h.get(":, 0, :");
-    return linear(cls, "classifier").reshape(-1);
+    NDArray pooled = linear(h.get(":, 0, :"), "pooler.dense").tanh();
+    return linear(pooled, "classifier").reshape(-1);
   }
 
   @Override

@@ -176,8 +176,10 @@ public final class BertOnnxExporter {
       x = layerNorm(g.op("Add", l + "output/residual", List.of(out, x)), l + "output.LayerNorm");
     }
     String cls = g.op("Gather", "head/cls", List.of(x, "zero_scalar_i64"), Attr.i("axis", 1));
+    // BertForSequenceClassification's head: classifier(tanh(pooler.dense([CLS])))
+    String pooled = g.op("Tanh", "pooler/Tanh", List.of(linear(cls, "pooler.dense")));
     Tensor cw = w("classifier.weight").transpose2d();
-    String logits = g.op("MatMul", "head/MatMul", List.of(cls, g.initializer(
+    String logits = g.op("MatMul", "head/MatMul", List.of(pooled, g.initializer(
         "classifier.weight.T", cw)));
     g.node("Add", "head/Add", List.of(logits, init("classifier.bias")), List.of("logits"));
     g.output("logits", DType.F32, "batch", 1);

@@ -91,4 +91,79 @@ class BertCheckpointTest {
       assertEquals(alone, padded, 1e-5f);
     }
   }
+
+  /**
+   * The saved folder is what transformers' BertForSequenceClassification (num_labels 1) loads:
+   * its config, and exactly its state-dict names and shapes: {@code bert.} before the encoder and
+   * the pooler, the one-logit classifier outside.
+   */
+  @Test
+  void savedFolderIsBertForSequenceClassification() throws IOException {
+    BertCheckpoint.random(TINY, 6, tokenizer).save(dir.resolve("hf"));
+    var cfg = new com.fasterxml.jackson.databind.ObjectMapper().readTree(
+        dir.resolve("hf/config.json").toFile());
+    assertEquals("BertForSequenceClassification", cfg.get("architectures").get(0).asText());
+    assertEquals("bert", cfg.get("model_type").asText());
+    assertEquals(1, cfg.get("id2label").size());
+    assertEquals(32, cfg.get("hidden_size").asInt());
+    assertEquals(3, cfg.get("num_hidden_layers").asInt());
+    assertEquals("gelu", cfg.get("hidden_act").asText());
+    assertTrue(java.nio.file.Files.isRegularFile(dir.resolve("hf/tokenizer_config.json")));
+    Map<String, long[]> want = new LinkedHashMap<>();
+    long h = 32;
+    want.put("bert.embeddings.word_embeddings.weight", new long[] {30522, h});
+    want.put("bert.embeddings.position_embeddings.weight", new long[] {64, h});
+    want.put("bert.embeddings.token_type_embeddings.weight", new long[] {2, h});
+    want.put("bert.embeddings.LayerNorm.weight", new long[] {h});
+    want.put("bert.embeddings.LayerNorm.bias", new long[] {h});
+    for (int i = 0; i < 3; i++) {
+      String p = "bert.encoder.layer." + i + ".";
+      for (String lin : List.of("attention.self.query", "attention.self.key",
+          "attention.self.value", "attention.output.dense")) {
+        want.put(p + lin + ".weight", new long[] {h, h});
+        want.put(p + lin + ".bias", new long[] {h});
+      }
+      want.put(p + "attention.output.LayerNorm.weight", new long[] {h});
+      want.put(p + "attention.output.LayerNorm.bias", new long[] {h});
+      want.put(p + "intermediate.dense.weight", new long[] {48, h});
+      want.put(p + "intermediate.dense.bias", new long[] {48});
+      want.put(p + "output.dense.weight", new long[] {h, 48});
+      want.put(p + "output.dense.bias", new long[] {h});
+      want.put(p + "output.LayerNorm.weight", new long[] {h});
+      want.put(p + "output.LayerNorm.bias", new long[] {h});
+    }
+    want.put("bert.pooler.dense.weight", new long[] {h, h});
+    want.put("bert.pooler.dense.bias", new long[] {h});
+    want.put("classifier.weight", new long[] {1, h});
+    want.put("classifier.bias", new long[] {1});
+    Map<String, Tensor> saved = org.disranker.model.io.Safetensors.read(
+        dir.resolve("hf/model.safetensors"));
+    assertEquals(new java.util.TreeSet<>(want.keySet()), new java.util.TreeSet<>(saved.keySet()));
+    want.forEach((k, shape) -> assertArrayEquals(shape, saved.get(k).shape(), k));
+  }
+
+  @Test
+  void aSentenceEncoderGetsASmallRandomHeadThatPassesGradient() {
+    BertCheckpoint c = BertCheckpoint.random(TINY, 7, tokenizer);
+    Map<String, Tensor> encoderOnly = new LinkedHashMap<>(c.weights());
+    BertCheckpoint.HEAD.forEach(encoderOnly::remove);
+    BertCheckpoint a = BertCheckpoint.of(TINY, encoderOnly, tokenizer);
+    BertCheckpoint b = BertCheckpoint.of(TINY, encoderOnly, tokenizer);
+    float[] w = a.weights().get("classifier.weight").toFloats();
+    double sq = 0;
+    for (float x : w) {
+      sq += x * x;
+    }
+    double sd = Math.sqrt(sq / w.length);
+    assertTrue(sd > 0.01 && sd < 0.04, "classifier weights sd " + sd); // N(0, 0.02)
+    assertEquals(a.weights(), b.weights()); // seeded
+    float[] sc = scores(a);
+    assertTrue(sc[0] != sc[1], "a random head scores two pairs differently");
+    // a classifier without a pooler is a student of the old layout: refused, not misread
+    Map<String, Tensor> legacy = new LinkedHashMap<>(c.weights());
+    legacy.remove("pooler.dense.weight");
+    legacy.remove("pooler.dense.bias");
+    assertTrue(assertThrows(IllegalArgumentException.class, () -> BertCheckpoint.of(TINY,
+        legacy, tokenizer)).getMessage().contains("no pooler"));
+  }
 }
