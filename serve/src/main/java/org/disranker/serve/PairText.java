@@ -1,4 +1,4 @@
-package org.disranker.spark;
+package org.disranker.serve;
 
 import java.io.Serializable;
 import org.disranker.core.data.Document;

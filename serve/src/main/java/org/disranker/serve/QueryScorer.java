@@ -1,4 +1,4 @@
-package org.disranker.spark;
+package org.disranker.serve;
 
 import java.util.ArrayList;
 import java.util.Comparator;

@@ -1,4 +1,4 @@
-package org.disranker.spark;
+package org.disranker.serve;
 
 import java.io.IOException;
 import java.io.Serializable;
@@ -6,6 +6,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import org.disranker.model.Devices;
 import org.disranker.model.bert.Batch;
 import org.disranker.model.llm.DecoderBatch;
@@ -14,14 +15,14 @@ import org.disranker.model.llm.LlamaCheckpoint;
 import org.disranker.model.llm.LlamaModel;
 import org.disranker.model.llm.LoraConfig;
 import org.disranker.model.tokenize.PairTokenizer;
-import org.disranker.serve.OnnxScorer;
 
 /**
  * Which model scores a pool and how; small and serializable, so that the driver ships it to the
  * executors and each executor opens the model itself (once: see {@link ExecutorModels}).
  *
- * @param kind {@code student} (an exported ONNX cross-encoder on ONNX Runtime) or {@code teacher}
- *     (a decoder folder on DJL)
+ * @param kind {@code student} (an exported ONNX cross-encoder on ONNX Runtime), {@code teacher}
+ *     (a decoder folder on DJL) or {@code biencoder} (a zero-shot bi-encoder teacher on ONNX
+ *     Runtime: {@link BiEncoder.Spec}, named by {@code model})
  * @param model the model folder, as the executors see it: a path on a shared file system, or a
  *     relative name of an archive shipped with {@code spark-submit --archives}
  * @param onnx the student's ONNX file inside the folder ({@code model.onnx}, {@code
@@ -29,16 +30,24 @@ import org.disranker.serve.OnnxScorer;
  * @param maxLength tokens per pair
  * @param batchSize pairs per batch
  * @param threads intra-op threads of one ONNX Runtime session (the student); 0: one per core
- * @param pooling the teacher's pooling, {@code last} or {@code mean}
+ * @param pooling the teacher's pooling, {@code last} or {@code mean}; for a bi-encoder {@code
+ *     mean}, {@code cls} or empty for its authors' choice
  * @param template the teacher's input template
  */
 public record ScorerSpec(String kind, String model, String onnx, int maxLength, int batchSize,
     int threads, String pooling, String template) implements Serializable {
   public ScorerSpec {
-    if (!kind.equals("student") && !kind.equals("teacher")) {
-      throw new IllegalArgumentException("scorer must be student or teacher, got " + kind);
+    if (!List.of("student", "teacher", "biencoder").contains(kind)) {
+      throw new IllegalArgumentException("scorer must be student, teacher or biencoder, got "
+          + kind);
     }
-    if (!pooling.equals("last") && !pooling.equals("mean")) {
+    if (kind.equals("biencoder")) {
+      BiEncoder.Spec.named(model);
+      if (!List.of("", "mean", "cls").contains(pooling)) {
+        throw new IllegalArgumentException("bi-encoder pooling must be mean or cls, got "
+            + pooling);
+      }
+    } else if (!pooling.equals("last") && !pooling.equals("mean")) {
       throw new IllegalArgumentException("pooling must be last or mean, got " + pooling);
     }
   }
@@ -56,14 +65,89 @@ public record ScorerSpec(String kind, String model, String onnx, int maxLength, 
     return new ScorerSpec("teacher", model, "", maxLength, batchSize, 0, pooling, template);
   }
 
+  /** A bi-encoder spec: minilm, bge-small or e5-small, with its authors' pooling. */
+  public static ScorerSpec biEncoder(String name, int maxLength, int batchSize, int threads) {
+    return new ScorerSpec("biencoder", name, "", maxLength, batchSize, threads, "", "");
+  }
+
   /** Opens the model this spec names. */
   public QueryScorer open() {
+    if (kind.equals("biencoder")) {
+      BiEncoder.Spec b = BiEncoder.Spec.named(model);
+      if (!pooling.isEmpty()) {
+        b = b.withPooling(BiEncoder.Pooling.valueOf(pooling.toUpperCase(java.util.Locale.ROOT)));
+      }
+      return new BiEncoderScorer(new BiEncoder(b, maxLength, threads), batchSize);
+    }
     Path dir = Path.of(model);
     if (!Files.isDirectory(dir)) {
       throw new IllegalArgumentException("model folder " + dir.toAbsolutePath() + " does not"
           + " exist on this machine (on a cluster: a shared path, or ship it with --archives)");
     }
     return kind.equals("student") ? new Student(this, dir) : new Teacher(this, dir);
+  }
+
+  /**
+   * A bi-encoder teacher: the cosine of the query's and each document's embedding. Embeddings
+   * are kept by text, so a passage that many queries retrieve is encoded once per scorer. (The
+   * documents of a batch are those not yet kept, so a score may differ in the last float bits
+   * between two runs that met the documents in another order.)
+   */
+  static final class BiEncoderScorer extends QueryScorer {
+    private final BiEncoder enc;
+    static final int MAX_CACHED = 500_000;
+    private final Map<String, float[]> cache = new java.util.concurrent.ConcurrentHashMap<>();
+    private final int batchSize;
+
+    BiEncoderScorer(BiEncoder enc, int batchSize) {
+      super(batchSize);
+      this.enc = enc;
+      this.batchSize = batchSize;
+    }
+
+    @Override
+    protected Object encode(PairText p) {
+      return new String[] {enc.spec().queryPrefix() + p.query(),
+          enc.spec().documentPrefix() + p.studentText()};
+    }
+
+    @Override
+    protected int length(Object encoded) {
+      return ((String[]) encoded)[1].length();
+    }
+
+    @Override
+    protected float[] scoreBatch(List<Object> encoded) {
+      List<String> missing = new java.util.ArrayList<>();
+      java.util.Set<String> seen = new java.util.HashSet<>();
+      for (Object o : encoded) {
+        for (String t : (String[]) o) {
+          if (!cache.containsKey(t) && seen.add(t)) {
+            missing.add(t);
+          }
+        }
+      }
+      if (!missing.isEmpty()) {
+        if (cache.size() + missing.size() > MAX_CACHED) {
+          cache.clear(); // bounded memory on a long-lived executor
+        }
+        float[][] e = enc.embed(missing, batchSize, null);
+        for (int i = 0; i < e.length; i++) {
+          cache.put(missing.get(i), e[i]);
+        }
+      }
+      float[] out = new float[encoded.size()];
+      for (int i = 0; i < out.length; i++) {
+        String[] qd = (String[]) encoded.get(i);
+        out[i] = BiEncoder.dot(cache.get(qd[0]), cache.get(qd[1]));
+      }
+      return out;
+    }
+
+    @Override
+    public void close() {
+      enc.close();
+    }
   }
 
   /** The student: ONNX Runtime, whose sessions may run concurrently. */

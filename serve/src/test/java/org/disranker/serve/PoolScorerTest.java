@@ -1,4 +1,4 @@
-package org.disranker.train;
+package org.disranker.serve;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -20,32 +20,46 @@ import org.junit.jupiter.api.io.TempDir;
 
 class PoolScorerTest {
   @TempDir Path dir;
-  static final List<String> QIDS = new ArrayList<>();
-  static final List<String> DOCIDS = new ArrayList<>();
-  static final int[] LENGTHS = new int[23];
+  static final List<PairText> PAIRS = new ArrayList<>();
 
   @BeforeAll
   static void pool() {
     Progress.setQuiet(true);
     for (int i = 0; i < 23; i++) {
-      QIDS.add("q" + (i % 3));
-      DOCIDS.add("d" + i);
-      LENGTHS[i] = (i * 7) % 11;
+      PAIRS.add(new PairText("q" + (i / 5), "d" + i, "query " + (i / 5), "",
+          "x".repeat((i * 7) % 11 + 1)));
     }
   }
 
   /** A scorer whose value depends on the batch it is in, as padding can make real ones do. */
-  static float[] score(List<Integer> idx) {
-    float[] s = new float[idx.size()];
-    for (int j = 0; j < s.length; j++) {
-      s[j] = idx.get(j) * 0.1f + idx.size() * 0.001f + idx.get(0) * 1e-5f;
+  static final class Fake extends QueryScorer {
+    Fake() {
+      super(2);
     }
-    return s;
+
+    @Override
+    protected Object encode(PairText p) {
+      return p;
+    }
+
+    @Override
+    protected int length(Object e) {
+      return ((PairText) e).text().length();
+    }
+
+    @Override
+    protected float[] scoreBatch(List<Object> batch) {
+      float[] s = new float[batch.size()];
+      for (int j = 0; j < s.length; j++) {
+        s[j] = length(batch.get(j)) * 0.1f + batch.size() * 0.001f;
+      }
+      return s;
+    }
   }
 
   PoolScorer.Result run(Path out, long stopAfter) {
-    return PoolScorer.score(QIDS, DOCIDS, LENGTHS, 4, PoolScorerTest::score, out,
-        Map.of("model", "test"), null, stopAfter);
+    return PoolScorer.score(PoolScorer.byQuery(PAIRS), new Fake(), out, Map.of("model", "test"),
+        null, stopAfter);
   }
 
   @Test
@@ -56,13 +70,14 @@ class PoolScorerTest {
     assertTrue(Files.isRegularFile(dir.resolve("whole.tsv.manifest.json")));
 
     Path part = dir.resolve("part.tsv");
-    PoolScorer.Result r = run(part, 3);
+    PoolScorer.Result r = run(part, 2);
     assertTrue(r.interrupted());
-    // a kill in the middle of writing the next batch leaves a torn line behind
-    Files.writeString(part, "q1\td5\t0.12", StandardOpenOption.APPEND);
+    assertEquals(10, Files.readAllLines(part).size());
+    // a kill in the middle of writing the next query leaves part of it and a torn line behind
+    Files.writeString(part, "q2\td10\t0.1\nq2\td11\t0.", StandardOpenOption.APPEND);
     PoolScorer.Result rest = run(part, -1);
-    assertEquals(12, rest.resumedFrom());
-    assertEquals(11, rest.scoredNow());
+    assertEquals(10, rest.resumedFrom());
+    assertEquals(13, rest.scoredNow());
     assertArrayEquals(Files.readAllBytes(whole), Files.readAllBytes(part));
   }
 
@@ -70,7 +85,7 @@ class PoolScorerTest {
   void jsonlOutputAndAForeignFileIsRefused() throws IOException {
     Path out = dir.resolve("s.jsonl");
     run(out, -1);
-    assertTrue(Files.readAllLines(out).get(0).startsWith("{\"qid\":\"q"));
+    assertTrue(Files.readAllLines(out).get(0).startsWith("{\"qid\":\"q0\""));
     Path foreign = dir.resolve("f.tsv");
     Files.writeString(foreign, "x\ty\t1.0\n");
     InputFormatException e = assertThrows(InputFormatException.class, () -> run(foreign, -1));

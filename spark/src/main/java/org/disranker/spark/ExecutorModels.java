@@ -1,5 +1,7 @@
 package org.disranker.spark;
 
+import org.disranker.serve.QueryScorer;
+import org.disranker.serve.ScorerSpec;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 

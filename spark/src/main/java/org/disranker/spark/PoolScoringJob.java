@@ -1,5 +1,8 @@
 package org.disranker.spark;
 
+import org.disranker.serve.QueryScorer;
+import org.disranker.serve.PairText;
+import org.disranker.serve.ScorerSpec;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.countDistinct;

@@ -1,5 +1,6 @@
 package org.disranker.spark;
 
+import org.disranker.serve.ScorerSpec;
 import java.util.concurrent.Callable;
 import org.apache.spark.sql.SparkSession;
 import org.disranker.model.llm.DecoderTokenizer;

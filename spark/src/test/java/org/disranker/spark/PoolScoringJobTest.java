@@ -1,5 +1,8 @@
 package org.disranker.spark;
 
+import org.disranker.serve.QueryScorer;
+import org.disranker.serve.PairText;
+import org.disranker.serve.ScorerSpec;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
