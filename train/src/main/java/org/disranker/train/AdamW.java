@@ -9,7 +9,8 @@ import org.disranker.model.io.Tensor;
 /**
  * AdamW (Loshchilov and Hutter, "Decoupled Weight Decay Regularization"): per parameter, m = β1·m
  * + (1 − β1)·g, v = β2·v + (1 − β2)·g², θ −= lr · (m̂ / (√v̂ + ε) + λ·θ) with bias-corrected m̂, v̂.
- * Biases and LayerNorm parameters get no weight decay. Gradients are clipped to a global L2 norm
+ * Biases and normalisation weights (BERT's LayerNorm, a decoder's RMSNorm) get no weight decay;
+ * a parameter's learning rate may be a multiple of the schedule's. Gradients are clipped to a global L2 norm
  * first and zeroed after the update (the engine accumulates them otherwise). Updates run outside
  * any gradient collector, in place.
  */
@@ -50,8 +51,14 @@ public final class AdamW {
     return java.util.List.copyOf(nonFinite);
   }
 
+  /**
+   * Whether weight decay applies: to weights, not to biases nor to normalisation scales (BERT's
+   * {@code LayerNorm}, a Llama's {@code input_layernorm}, {@code post_attention_layernorm} and
+   * {@code model.norm}).
+   */
   static boolean decays(String name) {
-    return name.endsWith(".weight") && !name.contains("LayerNorm");
+    String lower = name.toLowerCase(java.util.Locale.ROOT);
+    return name.endsWith(".weight") && !lower.contains("norm.") && !lower.endsWith("norm");
   }
 
   /**
@@ -62,6 +69,12 @@ public final class AdamW {
    *     (weights and moments untouched, gradients zeroed) and the caller decides what to do
    */
   public double update(double lr, double maxNorm) {
+    return update(lr, maxNorm, name -> 1.0);
+  }
+
+  /** As {@link #update(double, double)}, each parameter's rate scaled by {@code scale}. */
+  public double update(double baseLr, double maxNorm,
+      java.util.function.ToDoubleFunction<String> scale) {
     step++;
     try (NDManager tmp = firstManager().newSubManager()) {
       Map<String, NDArray> grads = new LinkedHashMap<>();
@@ -91,10 +104,11 @@ public final class AdamW {
       double bc1 = 1 - Math.pow(beta1, step);
       double bc2 = 1 - Math.pow(beta2, step);
       // m̂ / (√v̂ + ε) = m · (√bc2 / bc1) / (√v + ε·√bc2): fewer full-size temporaries
-      double stepSize = lr * Math.sqrt(bc2) / bc1;
       double epsHat = eps * Math.sqrt(bc2);
       for (Map.Entry<String, NDArray> e : params.entrySet()) {
         String name = e.getKey();
+        double lr = baseLr * scale.applyAsDouble(name);
+        double stepSize = lr * Math.sqrt(bc2) / bc1;
         NDArray p = e.getValue();
         NDArray g = grads.get(name);
         if (clip != 1.0) {

@@ -1,38 +1,54 @@
 package org.disranker.train;
 
-import java.util.List;
-
 /**
  * Settings of distilling a teacher into the student (DisRanker stage 4).
  *
- * @param loss point, margin or hybrid (point + beta · margin, the paper's)
+ * @param loss point, margin, hybrid (point + beta · margin, the paper's) or listwise (see {@link
+ *     Losses#distillGroups})
  * @param beta weight of the margin term (the paper uses 0.4)
- * @param batch triplets per step
- * @param sampling all, top or hard (see {@link TeacherSignal})
- * @param normalize teacher score normalisation per query: none, zscore or minmax
+ * @param temperature listwise: the teacher's scores are divided by it before the softmax
+ * @param steps optimizer steps
+ * @param queries queries per step
+ * @param group documents per query per step; every two of them the teacher orders form a
+ *     triplet (q, d+, d−), so a group of g holds up to g(g − 1)/2 triplets for g forward passes
+ * @param learningRate peak learning rate of the encoder
+ * @param headLearningRate peak learning rate of the scoring head (pooler and classifier); 0 for
+ *     the encoder's
+ * @param freeze parameters kept fixed: none, embeddings, layers:N (the embeddings and the first N
+ *     layers), or encoder (only the head learns)
+ * @param normalize teacher score normalisation: none, zscore or minmax per query, or global
+ * @param seed seed of the query order and of the documents drawn per group
  */
 public record DistillConfig(
     String loss,
     double beta,
+    double temperature,
     int steps,
-    int batch,
+    int queries,
+    int group,
     double learningRate,
+    double headLearningRate,
     double warmup,
     double weightDecay,
     double maxGradNorm,
     int maxLength,
-    String sampling,
-    int topN,
-    int window,
-    int capPerQuery,
+    String freeze,
     String normalize,
     long seed,
     int checkpointEvery) {
 
   public DistillConfig {
-    if (!List.of("point", "margin", "hybrid").contains(loss)) {
-      throw new IllegalArgumentException("loss must be point, margin or hybrid, not '" + loss
-          + "'");
+    if (!Losses.DISTILL_LOSSES.contains(loss)) {
+      throw new IllegalArgumentException("loss must be one of " + Losses.DISTILL_LOSSES
+          + ", not '" + loss + "'");
+    }
+    BertPairTask.checkFreeze(freeze);
+    if (!(temperature > 0)) {
+      throw new IllegalArgumentException("temperature must be positive");
+    }
+    if (queries < 1 || group < 2) {
+      throw new IllegalArgumentException("a step needs at least one query and groups of at least"
+          + " two documents");
     }
   }
 

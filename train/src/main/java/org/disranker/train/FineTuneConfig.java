@@ -9,6 +9,7 @@ package org.disranker.train;
  * @param steps optimizer steps
  * @param batchPairs pairs per step (each pair is two sequences)
  * @param learningRate peak learning rate of AdamW
+ * @param headLearningRate peak learning rate of the scoring head; 0 for the encoder's
  * @param warmup share of the steps with a linear warm-up; linear decay to 0 after it
  * @param weightDecay AdamW decoupled weight decay (not on biases and LayerNorm)
  * @param maxGradNorm global gradient-norm clip (0 for none)
@@ -24,6 +25,7 @@ public record FineTuneConfig(
     int steps,
     int batchPairs,
     double learningRate,
+    double headLearningRate,
     double warmup,
     double weightDecay,
     double maxGradNorm,

@@ -50,6 +50,7 @@ public final class FineTuner {
         Map<String, Document> docs) {
       super(from, device, config.maxLength(), queries, docs);
       this.pairs = pairs;
+      headLearningRate(config.learningRate(), config.headLearningRate());
     }
 
     @Override

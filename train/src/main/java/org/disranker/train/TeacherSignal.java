@@ -7,11 +7,9 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import java.util.Set;
 import org.disranker.core.data.Run;
 import org.disranker.core.data.ScoredDoc;
@@ -30,16 +28,27 @@ import org.disranker.core.io.TrecRuns;
  * n, {@code reciprocal} gives 1 / r. Scores can then be normalised per query ({@code zscore} or
  * {@code minmax}) to put the teacher on a scale the student can reach.
  *
- * <p>Sampling per query: {@code all} pairs with different teacher scores; {@code top}: each of
- * the teacher's top {@code topN} against every document below it; {@code hard}: pairs at most
- * {@code window} ranks apart. At most {@code capPerQuery} triplets a query (a seeded sample).
+ * <p>Several teachers combine into an {@link #ensemble}: each normalised per query on its own,
+ * then a weighted mean per pair. Distillation reads the signal as one {@link Group} per query:
+ * the documents the teacher scored that have text, with their scores.
  */
 public final class TeacherSignal {
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  /** A training triplet with the teacher's scores. */
-  public record Triplet(String qid, String pos, String neg, float tPos, float tNeg)
-      implements BertPairTask.Item {}
+  /** The teacher's scores of one query's documents. */
+  public record Group(String qid, List<String> docids, float[] scores) {
+    public int size() {
+      return docids.size();
+    }
+  }
+
+  /**
+   * What an ensemble does with a pair that one of its teachers did not score (a recorded run
+   * holds only its own top k): {@code MIN} gives it that teacher's lowest score for the query
+   * (the teacher ranked it below its top k), {@code SKIP} leaves the pair to the teachers that
+   * scored it.
+   */
+  public enum Missing { MIN, SKIP }
 
   private final Map<String, Map<String, Float>> scores;
 
@@ -143,10 +152,36 @@ public final class TeacherSignal {
     return new TeacherSignal(m);
   }
 
-  /** Per-query normalisation: none, zscore (mean 0, sd 1) or minmax (onto [0, 1]). */
+  /**
+   * Normalisation: none; per query, zscore (mean 0, sd 1) or minmax (onto [0, 1]); or global, a
+   * z-score over every pair of every query. Per-query scales make every query's scores look
+   * alike, so that a point loss asks the student for a score relative to candidates it never
+   * sees; a global z-score keeps how relevant a pair is across queries.
+   */
   public TeacherSignal normalized(String how) {
     if (how.equals("none")) {
       return this;
+    }
+    if (how.equals("global")) {
+      double sum = 0;
+      double sq = 0;
+      long n = 0;
+      for (Map<String, Float> s : scores.values()) {
+        for (float v : s.values()) {
+          sum += v;
+          sq += (double) v * v;
+          n++;
+        }
+      }
+      double mean = sum / n;
+      double sd = Math.sqrt(Math.max(sq / n - mean * mean, 0));
+      Map<String, Map<String, Float>> out = new LinkedHashMap<>();
+      scores.forEach((q, s) -> {
+        Map<String, Float> t = new LinkedHashMap<>();
+        s.forEach((d, v) -> t.put(d, (float) (sd > 0 ? (v - mean) / sd : 0)));
+        out.put(q, t);
+      });
+      return new TeacherSignal(out);
     }
     Map<String, Map<String, Float>> out = new LinkedHashMap<>();
     scores.forEach((q, s) -> {
@@ -170,8 +205,8 @@ public final class TeacherSignal {
         t.put(e.getKey(), (float) switch (how) {
           case "zscore" -> sd > 0 ? (v - mean) / sd : 0;
           case "minmax" -> max > min ? (v - min) / (max - min) : 0.5;
-          default -> throw new IllegalArgumentException("normalisation must be none, zscore or"
-              + " minmax, not '" + how + "'");
+          default -> throw new IllegalArgumentException("normalisation must be none, zscore,"
+              + " minmax or global, not '" + how + "'");
         });
       }
       out.put(q, t);
@@ -179,46 +214,112 @@ public final class TeacherSignal {
     return new TeacherSignal(out);
   }
 
-  /** Draws triplets over the queries and documents that have text. */
-  public List<Triplet> triplets(Set<String> queries, Set<String> docsWithText, String sampling,
-      int topN, int window, int capPerQuery, long seed) {
-    Random r = new Random(seed);
-    List<Triplet> out = new ArrayList<>();
-    for (Map.Entry<String, Map<String, Float>> e : scores.entrySet()) {
-      String q = e.getKey();
-      if (!queries.contains(q)) {
-        continue;
-      }
-      List<Map.Entry<String, Float>> ranked = new ArrayList<>();
-      for (Map.Entry<String, Float> d : e.getValue().entrySet()) {
-        if (docsWithText.contains(d.getKey())) {
-          ranked.add(d);
-        }
-      }
-      ranked.sort((a, b) -> Float.compare(b.getValue(), a.getValue()));
-      List<Triplet> qt = new ArrayList<>();
-      for (int i = 0; i < ranked.size(); i++) {
-        for (int j = i + 1; j < ranked.size(); j++) {
-          boolean keep = switch (sampling) {
-            case "all" -> true;
-            case "top" -> i < topN;
-            case "hard" -> j - i <= window;
-            default -> throw new IllegalArgumentException("sampling must be all, top or hard,"
-                + " not '" + sampling + "'");
-          };
-          float a = ranked.get(i).getValue();
-          float b = ranked.get(j).getValue();
-          if (keep && a > b) {
-            qt.add(new Triplet(q, ranked.get(i).getKey(), ranked.get(j).getKey(), a, b));
+  /**
+   * A weighted combination of teachers: every pair any of them scored, its score the weighted mean
+   * of the teachers' scores (each teacher normalised per query beforehand, by the caller).
+   * Queries scored by no teacher are absent; a pair a teacher did not score follows {@code
+   * missing}. Teachers that did not score a query at all take no part in it.
+   */
+  public static TeacherSignal ensemble(List<TeacherSignal> teachers, double[] weights,
+      Missing missing) {
+    if (teachers.size() != weights.length || teachers.isEmpty()) {
+      throw new IllegalArgumentException(teachers.size() + " teachers but " + weights.length
+          + " weights");
+    }
+    Map<String, Map<String, Float>> out = new LinkedHashMap<>();
+    java.util.Set<String> qids = new java.util.LinkedHashSet<>();
+    teachers.forEach(t -> qids.addAll(t.scores.keySet()));
+    for (String q : qids) {
+      java.util.Set<String> docs = new java.util.LinkedHashSet<>();
+      teachers.forEach(t -> docs.addAll(t.scores.getOrDefault(q, Map.of()).keySet()));
+      Map<String, Float> m = new LinkedHashMap<>();
+      for (String d : docs) {
+        double sum = 0;
+        double w = 0;
+        for (int k = 0; k < teachers.size(); k++) {
+          Map<String, Float> s = teachers.get(k).scores.get(q);
+          if (s == null) {
+            continue;
+          }
+          Float v = s.get(d);
+          if (v == null && missing == Missing.MIN) {
+            v = java.util.Collections.min(s.values());
+          }
+          if (v != null) {
+            sum += weights[k] * v;
+            w += weights[k];
           }
         }
+        m.put(d, (float) (sum / w));
       }
-      Collections.shuffle(qt, r);
-      out.addAll(qt.subList(0, Math.min(capPerQuery, qt.size())));
+      out.put(q, m);
+    }
+    return new TeacherSignal(out);
+  }
+
+  /** The scores as a TREC run, ranked in trec_eval order. */
+  public Run toRun(String name) {
+    Map<String, List<ScoredDoc>> byQ = new LinkedHashMap<>();
+    scores.forEach((q, s) -> {
+      List<ScoredDoc> l = new ArrayList<>();
+      s.forEach((d, v) -> l.add(new ScoredDoc(d, v, 0)));
+      byQ.put(q, l);
+    });
+    return Run.ranked(name, byQ);
+  }
+
+  /** Writes the scores as {@code qid docid score} TSV (written whole, or not at all). */
+  public void write(Path file) {
+    org.disranker.core.io.AtomicFiles.write(file, w -> {
+      for (Map.Entry<String, Map<String, Float>> e : scores.entrySet()) {
+        for (Map.Entry<String, Float> d : e.getValue().entrySet()) {
+          w.write(e.getKey() + "\t" + d.getKey() + "\t" + d.getValue() + "\n");
+        }
+      }
+    });
+  }
+
+  /** The same signal restricted to the given queries. */
+  public TeacherSignal onlyQueries(java.util.Set<String> keep) {
+    Map<String, Map<String, Float>> out = new LinkedHashMap<>();
+    scores.forEach((q, s) -> {
+      if (keep.contains(q)) {
+        out.put(q, s);
+      }
+    });
+    return new TeacherSignal(out);
+  }
+
+  /**
+   * One group per query of {@code queries} with at least {@code minSize} scored documents that
+   * have text, in the signal's order.
+   */
+  public List<Group> groups(Set<String> queries, Set<String> docsWithText, int minSize) {
+    List<Group> out = new ArrayList<>();
+    for (Map.Entry<String, Map<String, Float>> e : scores.entrySet()) {
+      if (!queries.contains(e.getKey())) {
+        continue;
+      }
+      List<String> ids = new ArrayList<>();
+      List<Float> sc = new ArrayList<>();
+      e.getValue().forEach((d, v) -> {
+        if (docsWithText.contains(d)) {
+          ids.add(d);
+          sc.add(v);
+        }
+      });
+      if (ids.size() < minSize) {
+        continue;
+      }
+      float[] a = new float[sc.size()];
+      for (int i = 0; i < a.length; i++) {
+        a[i] = sc.get(i);
+      }
+      out.add(new Group(e.getKey(), List.copyOf(ids), a));
     }
     if (out.isEmpty()) {
-      throw new IllegalArgumentException("no triplets: the teacher scores no two documents of a"
-          + " training query differently");
+      throw new IllegalArgumentException("no query has " + minSize + " teacher-scored documents"
+          + " with text");
     }
     return out;
   }

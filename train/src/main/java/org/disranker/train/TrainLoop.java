@@ -75,6 +75,24 @@ public final class TrainLoop {
     /** Computes the loss of a 0-based step; called inside an open gradient collector. */
     Step forward(long step, NDManager sub);
 
+    /** This parameter's learning rate as a multiple of the schedule's (1 unless overridden). */
+    default double learningRateScale(String name) {
+      return 1;
+    }
+
+    /**
+     * Steps between validations ({@link #validate}); 0 (the default) for none. A run with
+     * validation also validates before its first step.
+     */
+    default int validateEvery() {
+      return 0;
+    }
+
+    /** Metrics of the model as it is now on a held-out set (called outside any collector). */
+    default Map<String, Double> validate() {
+      return Map.of();
+    }
+
     /** Saves what a resume needs of the model into a folder. */
     void saveCheckpoint(Path dir);
 
@@ -91,9 +109,18 @@ public final class TrainLoop {
     Task create(Path checkpoint);
   }
 
-  /** What a run ended with. */
+  /**
+   * What a run ended with.
+   *
+   * @param validation one entry per validation: step, tokens trained on so far, and the metrics
+   */
   public record Result(Path model, long steps, boolean interrupted, List<Double> losses,
-      double tokensPerSecond) {}
+      double tokensPerSecond, List<Map<String, Double>> validation) {
+    public Result(Path model, long steps, boolean interrupted, List<Double> losses,
+        double tokensPerSecond) {
+      this(model, steps, interrupted, losses, tokensPerSecond, List.of());
+    }
+  }
 
   private TrainLoop() {}
 
@@ -117,10 +144,12 @@ public final class TrainLoop {
       }
       System.err.println(label + ": already trained: " + modelDir);
       return new Result(modelDir, schedule.steps(), false, doubles(info.get("losses")),
-          info.path("tokensPerSecond").asDouble());
+          info.path("tokensPerSecond").asDouble(), records(info.get("validation")));
     }
     long start = 0;
+    long totalTokens = 0;
     List<Double> losses = new ArrayList<>();
+    List<Map<String, Double>> validation = new ArrayList<>();
     Path from = null;
     if (Files.isRegularFile(ckptDir.resolve("state.json"))) {
       JsonNode state = readJson(ckptDir.resolve("state.json"));
@@ -129,7 +158,9 @@ public final class TrainLoop {
             + " config; use a new output folder or delete the checkpoint");
       }
       start = state.get("step").asLong();
+      totalTokens = state.path("tokens").asLong();
       losses.addAll(doubles(state.get("losses")));
+      validation.addAll(records(state.get("validation")));
       from = ckptDir;
       System.err.println(label + ": resuming from step " + start + " of " + schedule.steps());
     }
@@ -149,6 +180,10 @@ public final class TrainLoop {
       long done = 0;
       int skippedInARow = 0;
       boolean interrupted = false;
+      int every = task.validateEvery();
+      if (every > 0 && start == 0) {
+        validation.add(validationRecord(task, 0, 0));
+      }
       while (step < schedule.steps()) {
         if ((stop != null && stop.requested()) || (stopAfter >= 0 && done >= stopAfter)) {
           interrupted = true;
@@ -161,12 +196,14 @@ public final class TrainLoop {
           gc.backward(s.loss());
           loss = s.loss().getFloat();
           tokens += s.tokens();
+          totalTokens += s.tokens();
         }
         if (!Double.isFinite(loss)) {
           throw new IllegalStateException(label + ": loss became " + loss + " at step "
               + (step + 1) + "; lower the learning rate");
         }
-        double norm = opt.update(schedule.learningRateAt(step), schedule.maxGradNorm());
+        double norm = opt.update(schedule.learningRateAt(step), schedule.maxGradNorm(),
+            task::learningRateScale);
         if (!Double.isFinite(norm)) {
           skippedInARow++;
           System.err.println(label + ": gradient norm " + norm + " at step " + (step + 1)
@@ -182,36 +219,74 @@ public final class TrainLoop {
         step++;
         done++;
         progress.step();
+        if (every > 0 && (step % every == 0 || step == schedule.steps())) {
+          validation.add(validationRecord(task, step, totalTokens));
+          System.err.println(label + ": step " + step + " " + validation.get(
+              validation.size() - 1));
+        }
         if (schedule.checkpointEvery() > 0 && step % schedule.checkpointEvery() == 0
             && step < schedule.steps()) {
-          saveCheckpoint(ckptDir, task, opt, configJson, step, losses);
+          saveCheckpoint(ckptDir, task, opt, configJson, step, totalTokens, losses, validation);
         }
       }
       double tps = tokens / Math.max((System.nanoTime() - t0) / 1e9, 1e-9);
       if (interrupted) {
-        saveCheckpoint(ckptDir, task, opt, configJson, step, losses);
-        return new Result(ckptDir, step, true, losses, tps);
+        saveCheckpoint(ckptDir, task, opt, configJson, step, totalTokens, losses, validation);
+        return new Result(ckptDir, step, true, losses, tps, validation);
       }
       task.saveFinal(modelDir);
       ObjectNode info = JSON.createObjectNode();
       info.set("config", configJson);
       info.put("tokensPerSecond", tps);
+      info.put("tokens", totalTokens);
       info.set("losses", JSON.valueToTree(losses));
+      info.set("validation", JSON.valueToTree(validation));
       AtomicFiles.writeString(finished, JSON.writeValueAsString(info) + "\n");
       StringBuilder sb = new StringBuilder("step\tloss\n");
       for (int k = 0; k < losses.size(); k++) {
         sb.append(k + 1).append('\t').append(losses.get(k)).append('\n');
       }
       AtomicFiles.writeString(outDir.resolve("loss.tsv"), sb.toString());
+      if (!validation.isEmpty()) {
+        List<String> cols = new ArrayList<>(validation.get(0).keySet());
+        StringBuilder v = new StringBuilder(String.join("\t", cols)).append('\n');
+        for (Map<String, Double> r : validation) {
+          List<String> vals = new ArrayList<>();
+          cols.forEach(c -> vals.add(c.equals("step") || c.equals("tokens")
+              ? String.valueOf(r.get(c).longValue()) : String.valueOf(r.get(c))));
+          v.append(String.join("\t", vals)).append('\n');
+        }
+        AtomicFiles.writeString(outDir.resolve("validation.tsv"), v.toString());
+      }
       FileTrees.deleteRecursively(ckptDir);
-      return new Result(modelDir, step, false, losses, tps);
+      return new Result(modelDir, step, false, losses, tps, validation);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
   }
 
+  private static Map<String, Double> validationRecord(Task task, long step, long tokens) {
+    Map<String, Double> r = new java.util.LinkedHashMap<>();
+    r.put("step", (double) step);
+    r.put("tokens", (double) tokens);
+    r.putAll(task.validate());
+    return r;
+  }
+
+  private static List<Map<String, Double>> records(JsonNode n) {
+    List<Map<String, Double>> out = new ArrayList<>();
+    if (n != null) {
+      n.forEach(o -> {
+        Map<String, Double> r = new java.util.LinkedHashMap<>();
+        o.fields().forEachRemaining(e -> r.put(e.getKey(), e.getValue().asDouble()));
+        out.add(r);
+      });
+    }
+    return out;
+  }
+
   private static void saveCheckpoint(Path dir, Task task, AdamW opt, JsonNode config, long step,
-      List<Double> losses) {
+      long tokens, List<Double> losses, List<Map<String, Double>> validation) {
     Path tmp = dir.resolveSibling(dir.getFileName() + ".saving");
     try {
       FileTrees.deleteRecursively(tmp);
@@ -220,8 +295,10 @@ public final class TrainLoop {
       Safetensors.write(tmp.resolve("optimizer.safetensors"), opt.state(), Map.of());
       ObjectNode state = JSON.createObjectNode();
       state.put("step", step);
+      state.put("tokens", tokens);
       state.set("config", config);
       state.set("losses", JSON.valueToTree(losses));
+      state.set("validation", JSON.valueToTree(validation));
       AtomicFiles.writeString(tmp.resolve("state.json"), JSON.writeValueAsString(state) + "\n");
       FileTrees.deleteRecursively(dir);
       Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);

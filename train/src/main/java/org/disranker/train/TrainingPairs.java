@@ -18,7 +18,12 @@ import org.disranker.core.data.Qrels;
 public final class TrainingPairs {
   /** A labelled pair: the positive has the higher grade. */
   public record Pair(String qid, String pos, String neg, int posGrade, int negGrade)
-      implements BertPairTask.Item {}
+      implements BertPairTask.Item {
+    @Override
+    public List<String> docids() {
+      return List.of(pos, neg);
+    }
+  }
 
   private final List<Pair> pairs;
   private final long seed;

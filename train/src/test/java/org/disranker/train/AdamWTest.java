@@ -2,6 +2,7 @@ package org.disranker.train;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.engine.Engine;
@@ -9,6 +10,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.GradientCollector;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -85,6 +87,42 @@ class AdamWTest {
       backward(m, w, new float[] {0f, 0f});
       assertEquals(Math.sqrt(4 + 16), opt.update(0.1, 0), 1e-5);
       assertEquals(1, opt.step());
+    }
+  }
+
+  @Test
+  void normalisationScalesAndBiasesAreNotDecayed() {
+    for (String n : List.of("encoder.layer.0.attention.output.LayerNorm.weight",
+        "embeddings.LayerNorm.weight", "model.layers.0.input_layernorm.weight",
+        "model.layers.3.post_attention_layernorm.weight", "model.norm.weight",
+        "encoder.layer.0.attention.self.query.bias")) {
+      assertFalse(AdamW.decays(n), n);
+    }
+    for (String n : List.of("encoder.layer.0.attention.self.query.weight",
+        "model.layers.0.mlp.gate_proj.weight", "pooler.dense.weight", "classifier.weight",
+        "embeddings.word_embeddings.weight", "model.embed_tokens.weight")) {
+      assertTrue(AdamW.decays(n), n);
+    }
+  }
+
+  @Test
+  void aScaledParameterMovesByItsOwnRate() {
+    try (NDManager m = NDManager.newBaseManager()) {
+      NDArray a = m.create(new float[] {1f});
+      NDArray b = m.create(new float[] {1f});
+      a.setRequiresGradient(true);
+      b.setRequiresGradient(true);
+      Map<String, NDArray> params = new LinkedHashMap<>();
+      params.put("a.bias", a);
+      params.put("b.bias", b);
+      AdamW opt = new AdamW(params, 0.9, 0.999, 1e-8, 0.0);
+      try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+        gc.backward(a.add(b).sum());
+      }
+      opt.update(0.01, 0, name -> name.startsWith("b") ? 10 : 1);
+      // Adam's first step moves by the learning rate whatever the gradient's size
+      assertEquals(1 - 0.01, a.getFloat(0), 1e-5);
+      assertEquals(1 - 0.1, b.getFloat(0), 1e-5);
     }
   }
 }

@@ -54,7 +54,7 @@ class FineTunerTest {
   }
 
   static FineTuneConfig config(String loss, int steps, int every) {
-    return new FineTuneConfig(loss, 1.0, steps, 3, 1e-3, 0.1, 0.01, 1.0, 32, 100, 3, 11, every);
+    return new FineTuneConfig(loss, 1.0, steps, 3, 1e-3, 0, 0.1, 0.01, 1.0, 32, 100, 3, 11, every);
   }
 
   FineTuner.Result run(FineTuneConfig c, Path out, long stopAfter) {
