@@ -133,7 +133,7 @@ public final class BenchCommand implements Runnable {
       if (trainSteps > 0) {
         Path tmp = Files.createTempDirectory("disranker-bench");
         try {
-          FineTuneConfig c = new FineTuneConfig("margin", 0.1, trainSteps, 8, 3e-5, 0.1, 0.01,
+          FineTuneConfig c = new FineTuneConfig("margin", 0.1, trainSteps, 8, 3e-5, 0, 0.1, 0.01,
               1.0, 256, 200, 3, 42, 0);
           TrainingPairs pairs = TrainingPairs.fromQrels(d.qrels(), d.documents().keySet(), 200,
               42);
@@ -541,9 +541,9 @@ public final class BenchCommand implements Runnable {
         StringBuilder cost = new StringBuilder();
         long pairs = 0;
         for (String kind : new String[] {"student", "teacher"}) {
-          org.disranker.spark.ScorerSpec spec = kind.equals("student")
-              ? org.disranker.spark.ScorerSpec.student(student.toString(), onnx, 256, batch, 1)
-              : org.disranker.spark.ScorerSpec.teacher(teacherDir.toString(), 192, batch,
+          org.disranker.serve.ScorerSpec spec = kind.equals("student")
+              ? org.disranker.serve.ScorerSpec.student(student.toString(), onnx, 256, batch, 1)
+              : org.disranker.serve.ScorerSpec.teacher(teacherDir.toString(), 192, batch,
                   "last", org.disranker.model.llm.DecoderTokenizer.DEFAULT_TEMPLATE);
           double perCore = 0;
           for (int c : cores) {

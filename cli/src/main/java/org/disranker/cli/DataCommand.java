@@ -23,7 +23,7 @@ import picocli.CommandLine.Option;
 @Command(name = "data", mixinStandardHelpOptions = true,
     description = "Inspect a dataset and export its qrels, first-stage run or scoring pool.",
     subcommands = {DataCommand.Stats.class, DataCommand.ExportRun.class,
-        DataCommand.ExportQrels.class, DataCommand.Pairs.class})
+        DataCommand.ExportQrels.class, DataCommand.Pairs.class, DataCommand.Pool.class})
 public final class DataCommand implements Runnable {
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
@@ -176,6 +176,98 @@ public final class DataCommand implements Runnable {
       System.err.println("wrote " + n[0] + " pairs of " + pairs.size() + " queries to "
           + output);
       return 0;
+    }
+  }
+
+  /** Builds an unlabeled pool: queries, BM25 over held passages, a generic dataset folder. */
+  @Command(name = "pool", mixinStandardHelpOptions = true, sortOptions = false,
+      description = {"Build an unlabeled distillation pool: queries (a qid<TAB>text file such as"
+          + " the MS MARCO dev queries, and/or the queries of datasets) and the Lucene BM25 top k"
+          + " of each over the passages of the --corpus datasets. Queries and passages of the"
+          + " --exclude datasets (the test set) are kept out. Writes a generic dataset folder"
+          + " (queries.tsv, corpus.jsonl, run.txt, pool.json) that any --dataset option reads."})
+  static final class Pool implements Callable<Integer> {
+    @Option(names = "--queries", paramLabel = "FILE",
+        description = "Query file (qid<TAB>text, or .jsonl); repeatable")
+    List<Path> queryFiles = new ArrayList<>();
+
+    @Option(names = "--queries-of", paramLabel = "DIR",
+        description = "Also the queries of this dataset; repeatable")
+    List<Path> queryDatasets = new ArrayList<>();
+
+    @Option(names = "--corpus", required = true, paramLabel = "DIR",
+        description = "Dataset whose passages are retrieved from; repeatable")
+    List<Path> corpora;
+
+    @Option(names = "--exclude", paramLabel = "DIR",
+        description = "Dataset (the test set) whose queries and passages stay out; repeatable")
+    List<Path> excluded = new ArrayList<>();
+
+    @Option(names = {"-k", "--top-k"}, defaultValue = "20",
+        description = "BM25 candidates per query (default ${DEFAULT-VALUE})")
+    int k;
+
+    @Option(names = "--random", defaultValue = "0",
+        description = "Passages drawn at random per query besides the BM25 candidates (easy"
+            + " negatives; default ${DEFAULT-VALUE})")
+    int random;
+
+    @Option(names = "--max-queries", defaultValue = "0",
+        description = "Keep a seeded sample of this many queries; 0 for all (default"
+            + " ${DEFAULT-VALUE})")
+    int maxQueries;
+
+    @Option(names = "--seed", defaultValue = "42") long seed;
+
+    @Option(names = {"-o", "--output"}, required = true, paramLabel = "DIR",
+        description = "Folder to write")
+    Path output;
+
+    @Override
+    public Integer call() {
+      Map<String, Query> queries = new LinkedHashMap<>();
+      Map<String, Object> sources = new LinkedHashMap<>();
+      for (Path f : queryFiles) {
+        merge(queries, org.disranker.core.io.Corpora.readQueries(f), f.toString());
+      }
+      for (Path dir : queryDatasets) {
+        merge(queries, org.disranker.core.dataset.Datasets.open(dir, null).queries(),
+            dir.toString());
+      }
+      if (queries.isEmpty()) {
+        throw new IllegalArgumentException("no queries: give --queries or --queries-of");
+      }
+      List<Document> corpus = new ArrayList<>();
+      for (Path dir : corpora) {
+        corpus.addAll(org.disranker.core.dataset.Datasets.open(dir, null).documents().values());
+      }
+      List<Query> exQ = new ArrayList<>();
+      java.util.Set<String> exD = new java.util.HashSet<>();
+      for (Path dir : excluded) {
+        Dataset d = org.disranker.core.dataset.Datasets.open(dir, null);
+        exQ.addAll(d.queries().values());
+        exD.addAll(d.documents().keySet());
+      }
+      sources.put("queryFiles", queryFiles.stream().map(Path::toString).toList());
+      sources.put("queriesOf", queryDatasets.stream().map(Path::toString).toList());
+      sources.put("corpora", corpora.stream().map(Path::toString).toList());
+      sources.put("excluded", excluded.stream().map(Path::toString).toList());
+      var r = org.disranker.retrieval.PoolBuilder.build(queries, maxQueries, seed, corpus, exQ,
+          exD, k, random, sources, output);
+      System.err.printf("pool %s: %d queries, %d pairs over %d passages (%d queries and %d"
+          + " passages of excluded collections left out)%n", output, r.queries(), r.pairs(),
+          r.passages(), r.excludedQueries(), r.excludedPassages());
+      return 0;
+    }
+
+    private static void merge(Map<String, Query> into, Map<String, Query> more, String from) {
+      for (Query q : more.values()) {
+        Query old = into.putIfAbsent(q.id(), q);
+        if (old != null && !old.text().equals(q.text())) {
+          throw new IllegalArgumentException(from + ": query " + q.id() + " has another text"
+              + " than the same id read before");
+        }
+      }
     }
   }
 }

@@ -13,6 +13,11 @@ final class Models {
 
   private Models() {}
 
+  /** Whether a model argument names a bi-encoder that {@code BiEncoder} runs (minilm, bge-small, e5-small). */
+  static boolean isBiEncoder(String spec) {
+    return spec.equals(MINILM) || spec.equals(BGE_SMALL) || spec.equals("e5-small");
+  }
+
   static BertCheckpoint load(String spec, Integer layers) {
     BertCheckpoint c = switch (spec) {
       case MINILM -> BertCheckpoint.minilm();

@@ -2,6 +2,7 @@ package org.disranker.cli;
 
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.disranker.core.data.Run;
 import org.disranker.core.data.TopK;
@@ -14,6 +15,7 @@ import org.disranker.model.bert.DjlScorer;
 import org.disranker.model.bert.MeanPoolScorer;
 import org.disranker.model.bert.PairScorer;
 import org.disranker.model.tokenize.PairTokenizer;
+import org.disranker.serve.BiEncoder;
 import org.disranker.serve.OnnxScorer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -44,9 +46,14 @@ public final class RerankCommand implements Callable<Integer> {
   Path onnx;
 
   @Option(names = "--zero-shot",
-      description = "Score by the cosine of mean-pooled embeddings (sentence-embedding models"
-          + " such as MiniLM, no fine-tuning)")
+      description = "Score by the cosine of the query's and the document's embeddings, each"
+          + " encoded alone (a bi-encoder, no fine-tuning): minilm, bge-small and e5-small on ONNX"
+          + " Runtime with their authors' pooling and prefixes; a folder mean-pooled on DJL")
   boolean zeroShot;
+
+  @Option(names = "--pooling", paramLabel = "mean|cls",
+      description = "With --zero-shot and a named bi-encoder: override its pooling")
+  String pooling;
 
   @Option(names = "--batch", defaultValue = "48", description = "Batch size (default ${DEFAULT-VALUE})")
   int batch;
@@ -80,9 +87,19 @@ public final class RerankCommand implements Callable<Integer> {
     TopK pairs = TopK.of(first, k, d.queries(), d.documents());
     List<String> qs = pairs.queries();
     List<String> ds = pairs.documents();
-    BertCheckpoint ckpt = Models.load(model, null);
     long t0 = System.nanoTime();
     float[] scores;
+    if (zeroShot && Models.isBiEncoder(model)) {
+      BiEncoder.Spec spec = BiEncoder.Spec.named(model);
+      if (pooling != null) {
+        spec = spec.withPooling(BiEncoder.Pooling.valueOf(pooling.toUpperCase(Locale.ROOT)));
+      }
+      try (BiEncoder b = new BiEncoder(spec, maxLength, threads)) {
+        scores = b.score(qs, ds, batch);
+      }
+      return finish(pairs, scores, t0);
+    }
+    BertCheckpoint ckpt = Models.load(model, null);
     try (PairTokenizer tok = new PairTokenizer(ckpt.tokenizerJson(), maxLength)) {
       if (onnx != null) {
         try (OnnxScorer s = OnnxScorer.load(onnx, threads)) {
@@ -95,6 +112,10 @@ public final class RerankCommand implements Callable<Integer> {
         }
       }
     }
+    return finish(pairs, scores, t0);
+  }
+
+  private int finish(TopK pairs, float[] scores, long t0) {
     double secs = (System.nanoTime() - t0) / 1e9;
     Run out = pairs.toRun(scores, tag);
     TrecRuns.write(output, out, tag);

@@ -42,12 +42,20 @@ public final class StudentCommand implements Runnable {
     @Option(names = "--layers", description = "Keep only the first N encoder layers")
     Integer layers;
 
+    @Option(names = "--type1-from-type0",
+        description = "Copy the token-type embedding of the query segment onto the document"
+            + " segment's (a sentence encoder was trained on type 0 only)")
+    boolean typeOne;
+
     @Option(names = {"-o", "--output"}, required = true, description = "Folder to write")
     Path output;
 
     @Override
     public Integer call() {
       BertCheckpoint c = Models.load(from, layers);
+      if (typeOne) {
+        c = c.withTypeOneFromTypeZero();
+      }
       c.save(output);
       System.err.println("wrote " + c.config().numLayers() + "-layer student to " + output);
       return 0;
@@ -94,7 +102,7 @@ public final class StudentCommand implements Runnable {
     @Override
     public Integer call() {
       Dataset d = data.open();
-      FineTuneConfig c = new FineTuneConfig(loss, margin, t.steps, t.batch, t.lr, t.warmup,
+      FineTuneConfig c = new FineTuneConfig(loss, margin, t.steps, t.batch, t.lr, t.headLr, t.warmup,
           t.weightDecay, t.clip, t.maxLength, cap, maxGrade, t.seed, t.every);
       TrainingPairs pairs = TrainingPairs.fromQrels(d.qrels(), d.documents().keySet(), cap, t.seed);
       System.err.println(pairs.size() + " training pairs from " + d.qrels().queryIds().size()

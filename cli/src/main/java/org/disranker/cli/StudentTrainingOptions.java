@@ -8,13 +8,18 @@ final class StudentTrainingOptions {
   int steps;
 
   @Option(names = "--batch", defaultValue = "8",
-      description = "Pairs (fine-tuning) or triplets (distillation) per step (default"
+      description = "Pairs (fine-tuning) or queries (distillation) per step (default"
           + " ${DEFAULT-VALUE})")
   int batch;
 
   @Option(names = "--lr", defaultValue = "3e-5",
       description = "Peak learning rate (default ${DEFAULT-VALUE})")
   double lr;
+
+  @Option(names = "--head-lr", defaultValue = "0",
+      description = "Peak learning rate of the scoring head (pooler and classifier), which"
+          + " starts from small random weights; 0 for --lr (default ${DEFAULT-VALUE})")
+  double headLr;
 
   @Option(names = "--warmup", defaultValue = "0.1",
       description = "Warm-up share of the steps (default ${DEFAULT-VALUE})")

@@ -10,6 +10,7 @@ import org.disranker.core.clicks.ClickLogs;
 import org.disranker.core.clicks.ClickRecord;
 import org.disranker.core.clicks.ClickSimulator;
 import org.disranker.core.data.Document;
+import org.disranker.core.data.Query;
 import org.disranker.core.data.Run;
 import org.disranker.core.data.ScoredDoc;
 import org.disranker.core.dataset.Dataset;
@@ -18,12 +19,13 @@ import org.disranker.core.io.Lines;
 import org.disranker.core.io.TrecRuns;
 import org.disranker.core.util.Interruption;
 import org.disranker.model.Devices;
-import org.disranker.model.llm.DecoderBatch;
 import org.disranker.model.llm.DecoderTokenizer;
 import org.disranker.model.llm.LlamaCheckpoint;
-import org.disranker.model.llm.LlamaModel;
-import org.disranker.model.llm.LoraConfig;
-import org.disranker.train.PoolScorer;
+import org.disranker.serve.PairText;
+import org.disranker.serve.PoolScorer;
+import org.disranker.serve.QueryScorer;
+import org.disranker.serve.ScorerSpec;
+import org.disranker.train.TeacherSignal;
 import org.disranker.train.TeacherConfig;
 import org.disranker.train.TeacherTrainer;
 import org.disranker.train.TrainLoop;
@@ -38,7 +40,8 @@ import picocli.CommandLine.Option;
     description = "The decoder LLM teacher: create, simulate clicks, continued pre-training,"
         + " fine-tuning as a ranker, scoring a pool.",
     subcommands = {TeacherCommand.Init.class, TeacherCommand.Clicks.class,
-        TeacherCommand.Cpt.class, TeacherCommand.Sft.class, TeacherCommand.Score.class})
+        TeacherCommand.Cpt.class, TeacherCommand.Sft.class, TeacherCommand.Score.class,
+        TeacherCommand.Ensemble.class})
 public final class TeacherCommand implements Runnable {
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
@@ -258,14 +261,17 @@ public final class TeacherCommand implements Runnable {
 
   /** Scores a pool. */
   @Command(name = "score", mixinStandardHelpOptions = true, sortOptions = false,
-      description = "Score (query, document) pairs with a fine-tuned teacher: the top k of a"
-          + " first-stage run, the dataset's candidate pool, or a TSV of pairs. Batched and"
-          + " length-sorted; killed and started again, it resumes without losing or repeating a"
-          + " pair.")
+      description = "Score (query, document) pairs with a teacher: a fine-tuned decoder folder"
+          + " or a zero-shot bi-encoder (minilm, bge-small, e5-small); the pairs are the top k of"
+          + " a first-stage run, the dataset's candidate pool, or a TSV of pairs. Each query is"
+          + " scored with the plan 'disranker spark score' uses, so both give the same scores;"
+          + " killed and started again, it resumes at the query it was in.")
   static final class Score implements Callable<Integer> {
     @Mixin DatasetOptions data;
 
-    @Option(names = "--model", required = true) Path model;
+    @Option(names = "--model", required = true,
+        description = "A decoder folder, or minilm, bge-small or e5-small (a bi-encoder)")
+    String model;
 
     @Option(names = "--pairs", paramLabel = "FILE",
         description = "TSV of 'qid<TAB>docid' pairs to score")
@@ -281,7 +287,9 @@ public final class TeacherCommand implements Runnable {
     @Option(names = "--run", description = "First-stage run (default: the dataset's own)")
     Path run;
 
-    @Option(names = "--pooling", defaultValue = "last", description = "last or mean")
+    @Option(names = "--pooling",
+        description = "Decoder: last (default) or mean; bi-encoder: mean or cls (default: its"
+            + " authors')")
     String pooling;
 
     @Option(names = "--template", defaultValue = DecoderTokenizer.DEFAULT_TEMPLATE)
@@ -290,6 +298,10 @@ public final class TeacherCommand implements Runnable {
     @Option(names = "--max-length", defaultValue = "192") int maxLength;
 
     @Option(names = "--batch", defaultValue = "32") int batch;
+
+    @Option(names = "--threads", defaultValue = "0",
+        description = "Bi-encoder: ONNX Runtime threads, 0 for one per core")
+    int threads;
 
     @Option(names = {"-o", "--output"}, required = true,
         description = "Scores, .tsv (qid docid score) or .jsonl")
@@ -301,8 +313,16 @@ public final class TeacherCommand implements Runnable {
     @Override
     public Integer call() {
       Dataset d = data.open();
-      List<String> qids = new ArrayList<>();
-      List<String> docids = new ArrayList<>();
+      List<PairText> pairs = new ArrayList<>();
+      java.util.function.BiConsumer<String, String> add = (q, docid) -> {
+        Document doc = d.documents().get(docid);
+        Query query = d.queries().get(q);
+        if (doc == null || query == null) {
+          throw new IllegalArgumentException("pair " + q + " " + docid + " is not in dataset "
+              + d.name());
+        }
+        pairs.add(new PairText(q, docid, query.text(), doc.title(), doc.body()));
+      };
       if (pairsFile != null) {
         Lines.forEach(pairsFile, (n, line) -> {
           String[] f = Lines.fields(line);
@@ -312,14 +332,10 @@ public final class TeacherCommand implements Runnable {
           if (f.length < 2) {
             throw new InputFormatException(pairsFile, n, "expected 'qid<TAB>docid'");
           }
-          qids.add(f[0]);
-          docids.add(f[1]);
+          add.accept(f[0], f[1]);
         });
       } else if (pool) {
-        d.pool().forEach((q, l) -> l.forEach(doc -> {
-          qids.add(q);
-          docids.add(doc);
-        }));
+        d.pool().forEach((q, l) -> l.forEach(doc -> add.accept(q, doc)));
       } else {
         Run first = run != null ? TrecRuns.read(run, d.queries()::containsKey) : d.firstStage();
         if (first == null) {
@@ -327,43 +343,21 @@ public final class TeacherCommand implements Runnable {
         }
         for (String q : first.queryIds()) {
           for (ScoredDoc sd : first.top(q, k)) {
-            qids.add(q);
-            docids.add(sd.docid());
+            add.accept(q, sd.docid());
           }
         }
       }
-      LlamaCheckpoint ckpt = LlamaCheckpoint.load(model);
-      List<long[]> inputs = new ArrayList<>();
-      try (DecoderTokenizer tok = new DecoderTokenizer(ckpt.tokenizerJson(),
-          ckpt.config().bosTokenId(), ckpt.config().eosTokenId(), template)) {
-        for (int i = 0; i < qids.size(); i++) {
-          Document doc = d.documents().get(docids.get(i));
-          if (doc == null || !d.queries().containsKey(qids.get(i))) {
-            throw new IllegalArgumentException("pair " + qids.get(i) + " " + docids.get(i)
-                + " is not in dataset " + d.name());
-          }
-          inputs.add(tok.rankInput(d.queries().get(qids.get(i)).text(), doc.title(),
-              doc.body(), maxLength));
-        }
-      }
-      int[] lengths = inputs.stream().mapToInt(a -> a.length).toArray();
+      boolean bi = Models.isBiEncoder(model);
+      ScorerSpec spec = bi ? new ScorerSpec("biencoder", model, "", maxLength, batch, threads,
+          pooling == null ? "" : pooling, "")
+          : ScorerSpec.teacher(model, maxLength, batch, pooling == null ? "last" : pooling,
+              template);
       Map<String, Object> info = new LinkedHashMap<>();
-      info.put("model", model.toString());
-      info.put("pooling", pooling);
-      info.put("template", template);
-      info.put("maxLength", maxLength);
+      info.put("spec", spec.toString());
       PoolScorer.Result r;
-      try (LlamaModel m = LlamaModel.create(ckpt, Devices.best(), (LoraConfig) null);
+      try (QueryScorer scorer = spec.open();
           Interruption stop = Interruption.register("score")) {
-        r = PoolScorer.score(qids, docids, lengths, batch, idx -> {
-          List<long[]> seqs = new ArrayList<>();
-          idx.forEach(i -> seqs.add(inputs.get(i)));
-          DecoderBatch b = DecoderBatch.of(seqs, null, ckpt.config().padTokenId());
-          try (var sub = m.manager().newSubManager()) {
-            return m.score(b.idsArray(sub), b.maskArray(sub), pooling.equals("mean"))
-                .toFloatArray();
-          }
-        }, output, info, stop, -1);
+        r = PoolScorer.score(PoolScorer.byQuery(pairs), scorer, output, info, stop, -1);
       }
       System.err.printf("%s: %d of %d pairs scored (%d kept from before), %.1f pairs/s%n",
           r.interrupted() ? "stopped" : "done", r.scoredNow() + r.resumedFrom(), r.pairs(),
@@ -372,14 +366,55 @@ public final class TeacherCommand implements Runnable {
         return 130;
       }
       if (trecRun != null) {
-        Map<String, List<ScoredDoc>> byQ = new LinkedHashMap<>();
-        Lines.forEach(output, (n, line) -> {
-          String[] f = line.split("\t");
-          byQ.computeIfAbsent(f[0], x -> new ArrayList<>()).add(new ScoredDoc(f[1],
-              Lines.parseDouble(output, n, "score", f[2]), 0));
-        });
-        TrecRuns.write(trecRun, Run.ranked("teacher", byQ), "teacher");
+        TrecRuns.write(trecRun, TeacherSignal.fromScoreFile(output).toRun("teacher"), "teacher");
       }
+      return 0;
+    }
+  }
+
+  /** Combines teachers into one signal. */
+  @Command(name = "ensemble", mixinStandardHelpOptions = true, sortOptions = false,
+      description = "Combine teachers (score files or TREC runs) into one: each normalised per"
+          + " query, then a weighted mean per pair; a pair a teacher did not score gets its"
+          + " lowest score for the query (--missing min) or is left to the others (skip). This"
+          + " is the signal 'distill' learns from when given several teachers.")
+  static final class Ensemble implements Callable<Integer> {
+    @Option(names = "--teacher-scores", paramLabel = "FILE[@WEIGHT]",
+        description = "Score file (TSV, JSON lines or a Spark output folder); repeatable")
+    List<String> scoreFiles = new ArrayList<>();
+
+    @Option(names = "--teacher-run", paramLabel = "FILE[@WEIGHT]",
+        description = "TREC run; repeatable")
+    List<String> runFiles = new ArrayList<>();
+
+    @Option(names = "--rank-map", defaultValue = "score",
+        description = "For runs: score, linear or reciprocal (default ${DEFAULT-VALUE})")
+    String rankMap;
+
+    @Option(names = "--normalize", defaultValue = "zscore",
+        description = "Before combining: none, zscore or minmax per query, or global (default"
+            + " ${DEFAULT-VALUE})")
+    String normalize;
+
+    @Option(names = "--missing", defaultValue = "min",
+        description = "min or skip (default ${DEFAULT-VALUE})")
+    String missing;
+
+    @Option(names = {"-o", "--output"}, required = true,
+        description = "Scores (.tsv) or, ending in .run or .txt, a TREC run")
+    Path output;
+
+    @Override
+    public Integer call() {
+      TeacherSignal s = DistillCommand.teacher(scoreFiles, runFiles, rankMap, normalize,
+          missing);
+      String name = output.getFileName().toString();
+      if (name.endsWith(".run") || name.endsWith(".txt")) {
+        TrecRuns.write(output, s.toRun("ensemble"), "ensemble");
+      } else {
+        s.write(output);
+      }
+      System.err.println("wrote " + s.scores().size() + " queries to " + output);
       return 0;
     }
   }

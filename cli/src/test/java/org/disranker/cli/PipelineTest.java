@@ -83,7 +83,10 @@ class PipelineTest {
     assertTrue(c.err().contains("config file not found"), c.err());
   }
 
-  /** Train and test collections with a first stage, a tiny student and a tiny LLM run. */
+  /**
+   * Train and test collections with a first stage, unlabeled pool queries, a tiny student and a
+   * tiny LLM run.
+   */
   Path rankingFixture() throws IOException {
     StringBuilder corpus = new StringBuilder();
     String[] words = "wing lift air drag heat plate flow storm cloud rain jet flight".split(" ");
@@ -95,45 +98,84 @@ class PipelineTest {
     for (String c : new String[] {"train", "test"}) {
       Path ds = dir.resolve("data/" + c);
       Files.createDirectories(ds);
-      Files.writeString(ds.resolve("corpus.jsonl"), corpus);
-      Files.writeString(ds.resolve("queries.tsv"), "1\twing lift\n2\theat plate\n3\tstorm rain\n");
+      Files.writeString(ds.resolve("corpus.jsonl"), c.equals("test") ? corpus.toString()
+          .replace("\"d", "\"t") : corpus);
+      Files.writeString(ds.resolve("queries.tsv"), c.equals("test")
+          ? "1\twing lift\n2\theat plate\n3\tstorm rain\n"
+          : "11\twing drag\n12\theat flow\n13\tcloud rain\n");
       StringBuilder qrels = new StringBuilder();
       StringBuilder run = new StringBuilder();
+      String p = c.equals("test") ? "t" : "d";
       for (int q = 1; q <= 3; q++) {
+        String qid = c.equals("test") ? "" + q : "1" + q;
         for (int d = 0; d < 12; d++) {
           int grade = (d % 4 == q) ? 2 : (d % 3 == 0 ? 1 : 0);
-          qrels.append(q).append(" 0 d").append(d).append(' ').append(grade).append('\n');
-          run.append(q).append(" Q0 d").append(d).append(' ').append(d + 1).append(' ')
-              .append(12 - d).append(" bm25\n");
+          qrels.append(qid).append(" 0 ").append(p).append(d).append(' ').append(grade)
+              .append('\n');
+          run.append(qid).append(" Q0 ").append(p).append(d).append(' ').append(d + 1)
+              .append(' ').append(12 - d).append(" bm25\n");
         }
       }
       Files.writeString(ds.resolve("qrels.txt"), qrels);
       Files.writeString(ds.resolve("run.txt"), run);
     }
+    // unlabeled pool queries; "heat plate" is a test query and must stay out of the pool
+    Files.writeString(dir.resolve("data/pool-queries.tsv"), "p1\twing air\np2\tstorm cloud"
+        + " rain\np3\tjet flight\np4\theat plate\np5\tlift and drag\n");
     StringBuilder llm = new StringBuilder();
     for (int q = 1; q <= 3; q++) {
       for (int d = 0; d < 12; d++) {
         int doc = (d + 4 * q) % 12;
-        llm.append(q).append(" Q0 d").append(doc).append(' ').append(d + 1).append(' ')
+        llm.append(q).append(" Q0 t").append(doc).append(' ').append(d + 1).append(' ')
             .append(-d).append(" llm\n");
       }
     }
     Files.writeString(dir.resolve("data/llm.run"), llm);
-    Path student = dir.resolve("tiny-student");
+    Path student = dir.resolve("data/tiny-student");
     org.disranker.model.bert.BertCheckpoint.random(new org.disranker.model.bert.BertConfig(30522,
         32, 2, 2, 64, 128, 2, 1e-12), 5, org.disranker.model.bert.BertCheckpoint.minilmTokenizer())
         .save(student);
-    String train = "\"steps\": 30, \"batch\": 2, \"learningRate\": 1e-3";
     Path config = dir.resolve("pipeline.json");
     Files.writeString(config, "{\"train\": \"train\", \"test\": \"test\", \"topK\": 12,"
-        + " \"seed\": 1, \"student\": {\"init\": \"" + student + "\", " + train
-        + ", \"maxLength\": 48}, \"distill\": {\"teacherRun\": \"llm.run\", \"loss\":"
-        + " \"hybrid\", " + train + "}, \"teacher\": {\"size\": \"tiny\", \"clicks\":"
-        + " {\"sessions\": 5}, \"cpt\": {\"steps\": 4, \"batch\": 2, \"maxLength\": 32},"
-        + " \"sft\": {\"steps\": 4, \"batch\": 2, \"maxLength\": 48}, \"score\": {\"batch\": 4,"
-        + " \"maxLength\": 48}, \"withoutCpt\": true}, \"distillTeacher\": {\"loss\": \"margin\","
-        + " " + train + "}, \"testLlmRun\": \"llm.run\"}");
+        + " \"seed\": 1, \"maxLength\": 48,"
+        + " \"validation\": {\"dataset\": \"train\", \"topK\": 6, \"every\": 10},"
+        + " \"pool\": {\"queries\": [\"pool-queries.tsv\"], \"corpus\": [\"train\"],"
+        + " \"exclude\": [\"test\"], \"k\": 4, \"random\": 1},"
+        + " \"teachers\": [{\"model\": \"minilm\", \"maxLength\": 32}],"
+        + " \"student\": {\"init\": \"tiny-student\"},"
+        + " \"distill\": [{\"steps\": 20, \"queries\": 2, \"group\": 4, \"learningRate\":"
+        + " 1e-3, \"headLearningRate\": 1e-2, \"maxLength\": 32}, {\"steps\": 10,"
+        + " \"queries\": 2, \"group\": 4, \"learningRate\": 1e-4, \"maxLength\": 32}],"
+        + " \"finetune\": {\"steps\": 10, \"batch\": 2, \"learningRate\": 1e-3,"
+        + " \"maxLength\": 48},"
+        + " \"decoderTeacher\": {\"size\": \"tiny\", \"clicks\": {\"sessions\": 5},"
+        + " \"cpt\": {\"steps\": 4, \"batch\": 2, \"maxLength\": 32}, \"sft\": {\"steps\":"
+        + " 4, \"batch\": 2, \"maxLength\": 48}, \"score\": {\"batch\": 4, \"maxLength\": 48},"
+        + " \"withoutCpt\": true}, \"testLlmRun\": \"llm.run\"}");
     return config;
+  }
+
+  /**
+   * A jar whose manifest holds this JVM's class path. ONNX Runtime 1.29's environment crashes the
+   * JVM (SIGSEGV, no error file) when the {@code -cp} argument is long (measured: 8,000
+   * characters crash, 800 do not), and the test class path is that long; the shipped jar's
+   * manifest class path does not trigger it.
+   */
+  Path pathingJar() throws IOException {
+    StringBuilder cp = new StringBuilder();
+    for (String e : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
+      if (!e.isEmpty()) {
+        cp.append(Path.of(e).toAbsolutePath().toUri().toString()).append(' ');
+      }
+    }
+    java.util.jar.Manifest m = new java.util.jar.Manifest();
+    m.getMainAttributes().put(java.util.jar.Attributes.Name.MANIFEST_VERSION, "1.0");
+    m.getMainAttributes().put(java.util.jar.Attributes.Name.CLASS_PATH, cp.toString().trim());
+    Path jar = dir.resolve("classpath.jar");
+    try (var out = new java.util.jar.JarOutputStream(Files.newOutputStream(jar), m)) {
+      out.flush();
+    }
+    return jar;
   }
 
   @Test
@@ -142,9 +184,9 @@ class PipelineTest {
     List<String> args = List.of("pipeline", "--data", dir.resolve("data").toString(),
         "--out", dir.resolve("run").toString(), "--stages", "ranking", "--config",
         config.toString(), "--results", dir.resolve("docs/R.md").toString());
-    // a real kill: the pipeline in its own JVM, killed once the distillation stage is running
+    // a real kill: the pipeline in its own JVM, killed once the second distillation phase runs
     List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin",
-        "java").toString(), "-Dai.djl.offline=true", "-cp", System.getProperty("java.class.path"),
+        "java").toString(), "-Dai.djl.offline=true", "-cp", pathingJar().toString(),
         Main.class.getName()));
     cmd.addAll(args);
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
@@ -154,7 +196,7 @@ class PipelineTest {
         java.nio.charset.StandardCharsets.UTF_8))) {
       for (String line; (line = r.readLine()) != null; ) {
         seen.append(line).append('\n');
-        if (line.contains("stage student/distill: running")) {
+        if (line.contains("stage student/distill-2: running")) {
           p.destroyForcibly();
           killed = true;
           break;
@@ -163,44 +205,63 @@ class PipelineTest {
     }
     p.waitFor();
     assertTrue(killed, seen.toString());
-    assertTrue(Files.isRegularFile(dir.resolve("run/student/finetune/manifest.json")));
-    assertFalse(Files.exists(dir.resolve("run/student/distill/manifest.json")),
-        "killed before the distillation finished");
+    Path first = dir.resolve("run/student/distill-1/manifest.json");
+    assertTrue(Files.isRegularFile(first));
+    assertFalse(Files.exists(dir.resolve("run/student/distill-2/manifest.json")),
+        "killed before the second phase finished");
+    // the pool kept the test query out, and the teacher scored every pool pair
+    String poolQueries = Files.readString(dir.resolve("run/pool/queries.tsv"));
+    assertFalse(poolQueries.contains("heat plate"), poolQueries);
+    assertEquals(Files.readAllLines(dir.resolve("run/pool/run.txt")).size(),
+        Files.readAllLines(dir.resolve("run/teacher/minilm/scores.tsv")).size());
 
-    long finetuned = Files.getLastModifiedTime(dir.resolve(
-        "run/student/finetune/manifest.json")).toMillis();
+    long firstStamp = Files.getLastModifiedTime(first).toMillis();
     CliTest.Result again = CliTest.run(args.toArray(String[]::new));
     assertEquals(0, again.code(), again.err());
-    assertEquals(finetuned, Files.getLastModifiedTime(dir.resolve(
-        "run/student/finetune/manifest.json")).toMillis(), "the stage finished before the kill"
-        + " is skipped");
-    assertTrue(Files.isRegularFile(dir.resolve("run/student/distill/manifest.json")));
-    assertFalse(Files.exists(dir.resolve("run/student/distill.partial")));
-    for (String stage : List.of("teacher/cpt", "teacher/sft", "teacher/score",
-        "teacher/sft-without-cpt", "student/distill-teacher", "rerank/test")) {
+    assertEquals(firstStamp, Files.getLastModifiedTime(first).toMillis(), "the phase finished"
+        + " before the kill is skipped");
+    assertFalse(Files.exists(dir.resolve("run/student/distill-2.partial")));
+    for (String stage : List.of("pool", "teacher/minilm", "student/distill-2", "final",
+        "student/finetune", "teacher/cpt", "teacher/sft", "teacher/score",
+        "teacher/sft-without-cpt", "rerank/test")) {
       assertTrue(Files.isRegularFile(dir.resolve("run/" + stage + "/manifest.json")), stage);
     }
+    // the final student is a folder rerank, serve and spark score take as it is
+    for (String f : List.of("config.json", "model.safetensors", "tokenizer.json", "model.onnx",
+        "model.int8.onnx")) {
+      assertTrue(Files.isRegularFile(dir.resolve("run/final/" + f)), f);
+    }
+    CliTest.Result rr = CliTest.run("rerank", "--dataset", dir.resolve("data/test").toString(),
+        "--model", dir.resolve("run/final").toString(), "--onnx", dir.resolve(
+        "run/final/model.int8.onnx").toString(), "-o", dir.resolve("final.run").toString());
+    assertEquals(0, rr.code(), rr.err());
     String report = Files.readString(dir.resolve("run/report.md"));
-    for (String row : List.of("| bm25 |", "| finetuned |", "| teacher (CPT + SFT) |",
-        "| teacher without CPT |", "| distilled from the teacher |",
-        "| distilled from the LLM run |", "| LLM reranker (evaluation row) |",
-        "scores-teacher.png", "loss-students.png")) {
+    for (String row : List.of("| BM25 |", "| zero-shot MiniLM (bi-encoder) |",
+        "| student fine-tuned on labels |", "| decoder teacher (CPT + SFT) |",
+        "| decoder teacher without CPT |", "| final student (distilled), fp32 |",
+        "| final student (distilled), int8 |", "| LLM reranker (RankVicuna-7B, evaluation row) |",
+        "learning-curve.png", "scores-teacher.png", "loss-students.png", "The pool: 4 queries")) {
       assertTrue(report.contains(row), row + " in\n" + report);
     }
-    for (String png : List.of("scores-teacher.png", "scores-finetuned.png", "loss-students.png",
-        "loss-teacher-cpt.png", "loss-teacher-sft.png")) {
+    for (String png : List.of("learning-curve.png", "scores-teacher.png", "scores-distilled.png",
+        "scores-finetuned.png", "loss-students.png", "loss-teacher-cpt.png",
+        "loss-teacher-sft.png")) {
       byte[] b = Files.readAllBytes(dir.resolve("run/" + png));
       assertTrue(b.length > 1000 && b[1] == 'P' && b[2] == 'N' && b[3] == 'G', png);
     }
+    // the learning curve has a point before training and after each validation interval
+    List<String> curve = Files.readAllLines(dir.resolve("run/student/distill-1/validation.tsv"));
+    assertEquals("step\ttokens\tndcg@10\tpnr", curve.get(0));
+    assertEquals(1 + 3, curve.size(), curve.toString()); // steps 0, 10, 20
     // the results file gets the ranking section with its plots copied beside it
     assertTrue(Files.readString(dir.resolve("docs/R.md")).contains(
-        "](figures/scores-teacher.png)"));
-    assertTrue(Files.size(dir.resolve("docs/figures/scores-teacher.png")) > 1000);
+        "](figures/learning-curve.png)"));
+    assertTrue(Files.size(dir.resolve("docs/figures/learning-curve.png")) > 1000);
     // a third run finds every stage up to date
-    long stamp = Files.getLastModifiedTime(dir.resolve("run/teacher/score/manifest.json"))
+    long stamp = Files.getLastModifiedTime(dir.resolve("run/teacher/minilm/manifest.json"))
         .toMillis();
     assertEquals(0, CliTest.run(args.toArray(String[]::new)).code());
-    assertEquals(stamp, Files.getLastModifiedTime(dir.resolve("run/teacher/score/manifest.json"))
+    assertEquals(stamp, Files.getLastModifiedTime(dir.resolve("run/teacher/minilm/manifest.json"))
         .toMillis());
   }
 }

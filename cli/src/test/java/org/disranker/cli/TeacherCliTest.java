@@ -69,5 +69,16 @@ class TeacherCliTest {
     assertEquals(0, CliTest.run("teacher", "score", "--dataset", ds.toString(), "--model",
         dir.resolve("sft/model").toString(), "--batch", "2", "-o", scores.toString()).code());
     assertArrayEquals(before, Files.readAllBytes(scores));
+    // a zero-shot bi-encoder teacher scores the same pairs, and the ensemble combines the two
+    Path bi = dir.resolve("minilm.tsv");
+    CliTest.Result b = CliTest.run("teacher", "score", "--dataset", ds.toString(), "--model",
+        "minilm", "--max-length", "64", "-o", bi.toString());
+    assertEquals(0, b.code(), b.err());
+    assertEquals(5, Files.readAllLines(bi).size());
+    Path ens = dir.resolve("ens.tsv");
+    CliTest.Result e = CliTest.run("teacher", "ensemble", "--teacher-scores", scores.toString(),
+        "--teacher-scores", bi + "@2", "-o", ens.toString());
+    assertEquals(0, e.code(), e.err());
+    assertEquals(5, Files.readAllLines(ens).size());
   }
 }

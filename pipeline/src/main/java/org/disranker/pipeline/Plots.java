@@ -1,4 +1,4 @@
-package org.disranker.cli.pipeline;
+package org.disranker.pipeline;
 
 import java.awt.Color;
 import java.io.IOException;
@@ -103,6 +103,41 @@ public final class Plots {
       }
       if (!steps.isEmpty()) {
         c.addSeries(name, steps, smooth).setMarker(SeriesMarkers.NONE);
+      }
+    });
+    write(c, png);
+  }
+
+  /**
+   * Learning curves from {@code validation.tsv} files (columns step, tokens and metrics, written
+   * by the training loop): the metric against the tokens trained on, one line per run.
+   */
+  public static void learningCurves(String title, String metric, Map<String, Path> files,
+      Path png) {
+    XYChart c = new XYChartBuilder().width(720).height(420).title(title)
+        .xAxisTitle("training tokens (millions)").yAxisTitle(metric).build();
+    c.getStyler().setLegendPosition(Styler.LegendPosition.InsideSE);
+    c.getStyler().setChartBackgroundColor(Color.WHITE);
+    files.forEach((name, file) -> {
+      List<Double> x = new ArrayList<>();
+      List<Double> y = new ArrayList<>();
+      int[] cols = {-1, -1};
+      Lines.forEach(file, (n, line) -> {
+        String[] f = line.split("\t");
+        if (n == 1) {
+          cols[0] = java.util.Arrays.asList(f).indexOf("tokens");
+          cols[1] = java.util.Arrays.asList(f).indexOf(metric);
+          if (cols[0] < 0 || cols[1] < 0) {
+            throw new org.disranker.core.io.InputFormatException(file, n, "no 'tokens' or '"
+                + metric + "' column");
+          }
+          return;
+        }
+        x.add(Lines.parseDouble(file, n, "tokens", f[cols[0]]) / 1e6);
+        y.add(Lines.parseDouble(file, n, metric, f[cols[1]]));
+      });
+      if (!x.isEmpty()) {
+        c.addSeries(name, x, y);
       }
     });
     write(c, png);

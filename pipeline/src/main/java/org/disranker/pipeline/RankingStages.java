@@ -1,17 +1,23 @@
-package org.disranker.cli.pipeline;
+package org.disranker.pipeline;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import org.disranker.core.data.Document;
+import org.disranker.core.data.Query;
 import org.disranker.core.data.Run;
+import org.disranker.core.data.ScoredDoc;
 import org.disranker.core.data.TopK;
 import org.disranker.core.dataset.Dataset;
 import org.disranker.core.dataset.Datasets;
 import org.disranker.core.io.AtomicFiles;
+import org.disranker.core.io.Corpora;
 import org.disranker.core.io.JsonFiles;
 import org.disranker.core.io.TrecRuns;
 import org.disranker.core.metrics.Comparison;
@@ -21,25 +27,44 @@ import org.disranker.core.metrics.Metrics;
 import org.disranker.core.metrics.Ndcg;
 import org.disranker.model.Devices;
 import org.disranker.model.bert.BertCheckpoint;
-import org.disranker.model.bert.BertModel;
-import org.disranker.model.bert.MeanPoolScorer;
 import org.disranker.model.bert.PairScorer;
 import org.disranker.model.onnx.BertOnnxExporter;
 import org.disranker.model.tokenize.PairTokenizer;
+import org.disranker.retrieval.PoolBuilder;
+import org.disranker.serve.BiEncoder;
 import org.disranker.serve.OnnxScorer;
+import org.disranker.serve.PairText;
+import org.disranker.serve.PoolScorer;
+import org.disranker.serve.QueryScorer;
+import org.disranker.serve.ScorerSpec;
 import org.disranker.train.DistillConfig;
 import org.disranker.train.Distiller;
 import org.disranker.train.FineTuneConfig;
 import org.disranker.train.FineTuner;
 import org.disranker.train.TeacherSignal;
+import org.disranker.train.TrainLoop;
 import org.disranker.train.TrainingPairs;
+import org.disranker.train.Validation;
 
 /**
- * The ranking stages of the pipeline, from one JSON config: fine-tune the student on the train
- * collection's labels; distil a teacher's rankings of the train collection into the student;
- * export both to ONNX; rerank the test collection's first-stage top k with each (and with
- * zero-shot MiniLM); evaluate everything, with the test collection's LLM reranking as an
- * evaluation row. Each stage is a {@link StageRunner} stage.
+ * The ranking stages of the pipeline, from one JSON config (see {@code config/pipeline.json}
+ * and docs/PIPELINE.md for every key):
+ *
+ * <ol>
+ *   <li>{@code pool}: an unlabeled pool, queries (the MS MARCO dev queries) with the BM25 top k
+ *       over the passages held here, the test collection's queries and passages kept out;
+ *   <li>{@code teacher/NAME}: each teacher of the ensemble scores the pool (zero-shot bi-encoders,
+ *       through the pool scorer that {@code spark score} shares; resumable);
+ *   <li>{@code student/distill-N}: the student distilled from the ensemble, phase by phase, each
+ *       phase starting from the last, with a learning curve on the validation collection;
+ *   <li>{@code final}: the last phase's student exported (Hugging Face folder, ONNX fp32 and int8),
+ *       the folder that {@code rerank}, {@code serve} and {@code spark score} take as it is;
+ *   <li>{@code student/finetune}: the paper's baseline, the student fine-tuned on labels;
+ *   <li>optionally the decoder teacher's stages ({@link TeacherStages});
+ *   <li>{@code rerank/TEST}: the test collection's first-stage top k reranked by every model, and
+ *       the report: the table, ΔGSB and p-values, the learning curve, the losses and the score
+ *       distributions (the paper's Figure 4).
+ * </ol>
  */
 public final class RankingStages {
   static final String METRICS = "ndcg@10,ndcg@5,pnr,judged@10";
@@ -56,15 +81,26 @@ public final class RankingStages {
     this.cfg = JsonFiles.read(configFile);
   }
 
-  private Path dataPath(String key) {
+  private Path dataPath(String value) {
+    return data.resolve(value).normalize();
+  }
+
+  private Path required(String key) {
     JsonNode v = cfg.get(key);
     if (v == null || !v.isTextual()) {
       throw new IllegalArgumentException(configFile + ": missing '" + key + "'");
     }
-    return data.resolve(v.asText()).normalize();
+    return dataPath(v.asText());
   }
 
-  private static Map<String, Object> asMap(JsonNode n) {
+  private List<Path> paths(JsonNode array) {
+    List<Path> out = new ArrayList<>();
+    array.forEach(v -> out.add(dataPath(v.asText())));
+    return out;
+  }
+
+  /** A config object as the map a stage manifest records (values as JSON text). */
+  static Map<String, Object> asMap(JsonNode n) {
     Map<String, Object> m = new LinkedHashMap<>();
     n.fields().forEachRemaining(e -> m.put(e.getKey(), e.getValue().toString()));
     return m;
@@ -72,47 +108,38 @@ public final class RankingStages {
 
   /** Runs the stages; returns the report section. */
   public String run() {
-    Path trainDir = dataPath("train");
-    Path testDir = dataPath("test");
-    JsonNode st = cfg.path("student");
-    JsonNode ds = cfg.path("distill");
+    Path testDir = required("test");
     long seed = cfg.path("seed").asLong(42);
     int topK = cfg.path("topK").asInt(100);
-    Path teacherRun = data.resolve(ds.path("teacherRun").asText()).normalize();
+    int maxLength = cfg.path("maxLength").asInt(256);
 
-    Map<String, Object> stCfg = asMap(st);
-    stCfg.put("seed", seed);
-    StageRunner.Result ft = runner.run("student/finetune", stCfg, List.of(trainDir), dir -> {
-      Dataset d = Datasets.open(trainDir, null);
-      FineTuneConfig c = new FineTuneConfig("margin", 0.1, st.path("steps").asInt(200),
-          st.path("batch").asInt(8), st.path("learningRate").asDouble(3e-5), 0.1, 0.01, 1.0,
-          st.path("maxLength").asInt(256), 200, 3, seed, 0);
-      var r = new FineTuner(c, Devices.best()).train(load(st.path("init").asText("minilm")),
-          TrainingPairs.fromQrels(d.qrels(), d.documents().keySet(), 200, seed), d.queries(),
-          d.documents(), dir, null, -1);
-      export(r.model(), dir.resolve("export"));
-      return Map.of("steps", r.steps(), "tokensPerSecond", r.tokensPerSecond());
-    });
+    StageRunner.Result pool = pool(seed);
+    Map<String, StageRunner.Result> teachers = new LinkedHashMap<>();
+    for (JsonNode t : cfg.path("teachers")) {
+      teachers.put(t.path("model").asText(), scorePool(t, pool));
+    }
+    if (teachers.isEmpty()) {
+      throw new IllegalArgumentException(configFile + ": no 'teachers'");
+    }
+    List<StageRunner.Result> phases = distill(pool, teachers, seed);
+    StageRunner.Result last = phases.get(phases.size() - 1);
+    StageRunner.Result fin = runner.run("final", Map.of("from", last.name()),
+        List.of(last.dir()), dir -> {
+          export(last.dir().resolve("model"), dir);
+          return Map.of("from", last.name());
+        });
+    StageRunner.Result ft = cfg.has("finetune") ? finetune(seed) : null;
+    JsonNode tc = cfg.get("decoderTeacher");
+    TeacherStages.Outputs decoder = tc == null ? null : new TeacherStages(runner, tc, seed).run(
+        required("train"), testDir, topK);
 
-    StageRunner.Result dist = distill("student/distill", ds, st, seed, trainDir, teacherRun,
-        () -> TeacherSignal.fromRun(teacherRun, ds.path("rankMap").asText("linear")));
-
-    JsonNode tc = cfg.get("teacher");
-    TeacherStages.Outputs teacher = tc == null ? null
-        : new TeacherStages(runner, tc, seed).run(trainDir, testDir, topK);
-    JsonNode dt = cfg.path("distillTeacher");
-    StageRunner.Result distTeacher = teacher == null ? null : distill("student/distill-teacher",
-        dt, st, seed, trainDir, teacher.scores(), () -> TeacherSignal.fromScoreFile(
-            teacher.scores().resolve("train.tsv")).normalized(dt.path("normalize")
-            .asText("zscore")));
-
-    int maxLength = st.path("maxLength").asInt(256);
     Map<String, Object> rrCfg = new LinkedHashMap<>();
     rrCfg.put("topK", topK);
     rrCfg.put("maxLength", maxLength);
-    List<Path> rrInputs = new java.util.ArrayList<>(List.of(testDir, ft.dir(), dist.dir()));
-    if (distTeacher != null) {
-      rrInputs.add(distTeacher.dir());
+    rrCfg.put("teachers", teachers.keySet().toString());
+    List<Path> rrInputs = new ArrayList<>(List.of(testDir, fin.dir()));
+    if (ft != null) {
+      rrInputs.add(ft.dir());
     }
     StageRunner.Result rr = runner.run("rerank/" + testDir.getFileName(), rrCfg, rrInputs,
         dir -> {
@@ -120,130 +147,283 @@ public final class RankingStages {
           TopK pairs = TopK.of(d.firstStage(), topK, d.queries(), d.documents());
           Map<String, Object> m = new LinkedHashMap<>();
           TrecRuns.write(dir.resolve("bm25.run"), d.firstStage(), "bm25");
-          rerank(pairs, maxLength, ft.dir().resolve("export"), "model.int8.onnx",
-              dir.resolve("finetuned.run"), m);
-          rerank(pairs, maxLength, dist.dir().resolve("export"), "model.onnx",
-              dir.resolve("distilled.run"), m);
-          rerank(pairs, maxLength, dist.dir().resolve("export"), "model.int8.onnx",
-              dir.resolve("distilled-int8.run"), m);
-          if (distTeacher != null) {
-            rerank(pairs, maxLength, distTeacher.dir().resolve("export"), "model.int8.onnx",
-                dir.resolve("distilled-teacher.run"), m);
+          zeroShot(pairs, BiEncoder.Spec.MINILM, dir.resolve("minilm-zero-shot.run"), m);
+          for (String t : teachers.keySet()) {
+            if (!t.equals("minilm")) {
+              zeroShot(pairs, BiEncoder.Spec.named(t), dir.resolve(t + "-zero-shot.run"), m);
+            }
           }
-          rerank(pairs, maxLength, null, null, dir.resolve("minilm-zero-shot.run"), m);
+          rerank(pairs, maxLength, fin.dir(), "model.onnx", dir.resolve("student.run"), m);
+          rerank(pairs, maxLength, fin.dir(), "model.int8.onnx", dir.resolve("student-int8.run"),
+              m);
+          if (ft != null) {
+            rerank(pairs, maxLength, ft.dir().resolve("export"), "model.int8.onnx",
+                dir.resolve("finetuned.run"), m);
+          }
           return m;
         });
 
     Dataset test = Datasets.open(testDir, null);
     Evaluator ev = new Evaluator(Metrics.parse(METRICS, Ndcg.Gain.LINEAR, 1), Run.Order.SCORE,
         false);
-    Map<String, Evaluation> evals = new LinkedHashMap<>();
     Map<String, Path> runs = new LinkedHashMap<>();
-    runs.put("bm25", rr.dir().resolve("bm25.run"));
-    runs.put("minilm-zero-shot", rr.dir().resolve("minilm-zero-shot.run"));
-    runs.put("finetuned", rr.dir().resolve("finetuned.run"));
-    if (teacher != null) {
-      if (teacher.scoresWithoutCpt() != null) {
-        runs.put("teacher without CPT", teacher.scoresWithoutCpt().resolve("test.run"));
+    runs.put("BM25", rr.dir().resolve("bm25.run"));
+    runs.put("zero-shot MiniLM (bi-encoder)", rr.dir().resolve("minilm-zero-shot.run"));
+    for (String t : teachers.keySet()) {
+      if (!t.equals("minilm")) {
+        runs.put("teacher " + t + " (zero-shot bi-encoder)", rr.dir().resolve(t
+            + "-zero-shot.run"));
       }
-      runs.put("teacher (CPT + SFT)", teacher.scores().resolve("test.run"));
-      runs.put("distilled from the teacher", rr.dir().resolve("distilled-teacher.run"));
     }
-    runs.put("distilled from the LLM run", rr.dir().resolve("distilled.run"));
-    runs.put("distilled from the LLM run, int8", rr.dir().resolve("distilled-int8.run"));
+    if (decoder != null) {
+      if (decoder.scoresWithoutCpt() != null) {
+        runs.put("decoder teacher without CPT", decoder.scoresWithoutCpt().resolve("test.run"));
+      }
+      runs.put("decoder teacher (CPT + SFT)", decoder.scores().resolve("test.run"));
+    }
+    if (ft != null) {
+      runs.put("student fine-tuned on labels", rr.dir().resolve("finetuned.run"));
+    }
+    runs.put("final student (distilled), fp32", rr.dir().resolve("student.run"));
+    runs.put("final student (distilled), int8", rr.dir().resolve("student-int8.run"));
     Map<String, Run> read = new LinkedHashMap<>();
     runs.forEach((name, f) -> read.put(name, TrecRuns.read(f)));
+    Map<String, Evaluation> evals = new LinkedHashMap<>();
     read.forEach((name, r) -> evals.put(name, ev.evaluate(test.qrels(), r)));
     JsonNode llm = cfg.get("testLlmRun");
     if (llm != null) {
-      evals.put("LLM reranker (evaluation row)", new Evaluator(Metrics.parse(METRICS,
-          Ndcg.Gain.LINEAR, 1), Run.Order.RANK, false).evaluate(test.qrels(),
-          TrecRuns.read(data.resolve(llm.asText()))));
+      evals.put("LLM reranker (RankVicuna-7B, evaluation row)", new Evaluator(Metrics.parse(
+          METRICS, Ndcg.Gain.LINEAR, 1), Run.Order.RANK, false).evaluate(test.qrels(),
+          TrecRuns.read(dataPath(llm.asText()))));
     }
-    String table = report(evals, testDir.getFileName().toString());
-    if (teacher != null) {
-      JsonNode c = teacher.cptMetrics();
-      table += String.format(java.util.Locale.ROOT, "%nTeacher CPT on %d simulated click records:"
+    String testName = testDir.getFileName().toString();
+    StringBuilder sb = new StringBuilder(report(evals, testName));
+    sb.append(String.format(Locale.ROOT, "%nThe pool: %s. Distillation: %s.%n",
+        poolSummary(pool), phaseSummary(phases)));
+    if (decoder != null) {
+      JsonNode c = decoder.cptMetrics();
+      sb.append(String.format(Locale.ROOT, "%nDecoder teacher CPT on %d simulated click records:"
           + " held-out perplexity %.1f before, %.1f after.%n", c.path("clickRecords").asInt(),
           c.path("heldOutPerplexityBefore").asDouble(), c.path("heldOutPerplexityAfter")
-          .asDouble());
+          .asDouble()));
     }
-    return table + figures(read, ft, dist, distTeacher, teacher);
-  }
-
-  /**
-   * The report's plots, next to it in the run directory: score histograms of teacher, distilled
-   * and fine-tuned students on the test pairs (the paper's Figure 4) and the loss curves.
-   */
-  private String figures(Map<String, Run> runs, StageRunner.Result ft, StageRunner.Result dist,
-      StageRunner.Result distTeacher, TeacherStages.Outputs teacher) {
-    Path out = runner.runDir();
-    StringBuilder sb = new StringBuilder("\n### Score distributions on the test pairs (Figure 4)"
-        + "\n\n");
-    Map<String, String> shown = new LinkedHashMap<>();
-    if (teacher != null) {
-      shown.put("teacher (CPT + SFT)", "scores-teacher.png");
-      shown.put("distilled from the teacher", "scores-distilled-teacher.png");
-    }
-    shown.put("distilled from the LLM run", "scores-distilled-llm.png");
-    shown.put("finetuned", "scores-finetuned.png");
-    shown.forEach((name, png) -> {
-      Run r = runs.get(name);
-      float[] s = new float[r.size()];
-      int[] i = {0};
-      r.queryIds().forEach(q -> r.get(q).forEach(x -> s[i[0]++] = (float) x.score()));
-      Plots.scoreHistogram(name, s, out.resolve(png));
-      sb.append("![").append(name).append("](").append(png).append(")\n");
-    });
-    Map<String, Path> students = new LinkedHashMap<>();
-    students.put("fine-tuned on labels (margin)", ft.dir().resolve("loss.tsv"));
-    students.put("distilled from the LLM run", dist.dir().resolve("loss.tsv"));
-    if (distTeacher != null) {
-      students.put("distilled from the teacher", distTeacher.dir().resolve("loss.tsv"));
-    }
-    Plots.lossCurves("Student training loss", students, 20, out.resolve("loss-students.png"));
-    sb.append("\n### Training loss\n\n![student losses](loss-students.png)\n");
-    if (teacher != null) {
-      Plots.lossCurves("Teacher continued pre-training (LM loss)", Map.of("CPT",
-          teacher.cpt().resolve("loss.tsv")), 10, out.resolve("loss-teacher-cpt.png"));
-      Map<String, Path> sft = new LinkedHashMap<>();
-      sft.put("SFT after CPT", teacher.sft().resolve("loss.tsv"));
-      if (teacher.sftWithoutCpt() != null) {
-        sft.put("SFT without CPT", teacher.sftWithoutCpt().resolve("loss.tsv"));
-      }
-      Plots.lossCurves("Teacher fine-tuning (margin loss)", sft, 10,
-          out.resolve("loss-teacher-sft.png"));
-      sb.append("![teacher CPT loss](loss-teacher-cpt.png)\n![teacher SFT loss]"
-          + "(loss-teacher-sft.png)\n");
-    }
+    sb.append(figures(read, teachers.keySet(), phases, ft, decoder));
     return sb.toString();
   }
 
-  /** Distils a teacher signal into the student (starting from the student's init). */
-  private StageRunner.Result distill(String name, JsonNode ds, JsonNode st, long seed,
-      Path trainDir, Path signalInput, java.util.function.Supplier<TeacherSignal> signal) {
-    Map<String, Object> dsCfg = asMap(ds);
-    dsCfg.put("seed", seed);
-    return runner.run(name, dsCfg, List.of(trainDir, signalInput), dir -> {
-      Dataset d = Datasets.open(trainDir, null);
-      DistillConfig c = new DistillConfig(ds.path("loss").asText("hybrid"),
-          ds.path("beta").asDouble(0.4), ds.path("steps").asInt(150),
-          ds.path("batch").asInt(8), ds.path("learningRate").asDouble(3e-5), 0.1, 0.01, 1.0,
-          st.path("maxLength").asInt(256), "all", 10, 5, 200,
-          ds.path("normalize").asText("none"), seed, 0);
-      var triplets = signal.get().triplets(d.queries().keySet(), d.documents().keySet(), "all",
-          10, 5, 200, seed);
-      var r = new Distiller(c, Devices.best()).train(load(st.path("init").asText("minilm")),
-          triplets, d.queries(), d.documents(), dir, null, -1);
-      export(r.model(), dir.resolve("export"));
-      return Map.of("steps", r.steps(), "triplets", triplets.size());
+  /** The unlabeled pool. */
+  private StageRunner.Result pool(long seed) {
+    JsonNode p = cfg.path("pool");
+    Map<String, Object> c = asMap(p);
+    c.put("seed", seed);
+    List<Path> queryFiles = paths(p.path("queries"));
+    List<Path> queryDatasets = paths(p.path("queriesOf"));
+    List<Path> corpora = paths(p.path("corpus"));
+    List<Path> excluded = paths(p.path("exclude"));
+    List<Path> inputs = new ArrayList<>(queryFiles);
+    inputs.addAll(queryDatasets);
+    inputs.addAll(corpora);
+    inputs.addAll(excluded);
+    return runner.run("pool", c, inputs, dir -> {
+      Map<String, Query> queries = new LinkedHashMap<>();
+      for (Path f : queryFiles) {
+        queries.putAll(Corpora.readQueries(f));
+      }
+      for (Path ds : queryDatasets) {
+        queries.putAll(Datasets.open(ds, null).queries());
+      }
+      List<Document> corpus = new ArrayList<>();
+      for (Path ds : corpora) {
+        corpus.addAll(Datasets.open(ds, null).documents().values());
+      }
+      List<Query> exQ = new ArrayList<>();
+      java.util.Set<String> exD = new java.util.HashSet<>();
+      for (Path ds : excluded) {
+        Dataset d = Datasets.open(ds, null);
+        exQ.addAll(d.queries().values());
+        exD.addAll(d.documents().keySet());
+      }
+      Map<String, Object> sources = new LinkedHashMap<>(c);
+      PoolBuilder.Result r = PoolBuilder.build(queries, p.path("maxQueries").asInt(0), seed,
+          corpus, exQ, exD, p.path("k").asInt(20), p.path("random").asInt(0), sources, dir);
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("queries", r.queries());
+      m.put("pairs", r.pairs());
+      m.put("passages", r.passages());
+      m.put("excludedQueries", r.excludedQueries());
+      m.put("excludedPassages", r.excludedPassages());
+      return m;
     });
   }
 
-  static BertCheckpoint load(String spec) {
-    return spec.equals("minilm") ? BertCheckpoint.minilm() : BertCheckpoint.load(Path.of(spec));
+  /** The pairs of a pool, one list per query. */
+  static List<List<PairText>> pairs(Dataset pool) {
+    List<List<PairText>> out = new ArrayList<>();
+    for (String q : pool.firstStage().queryIds()) {
+      List<PairText> l = new ArrayList<>();
+      for (ScoredDoc sd : pool.firstStage().get(q)) {
+        Document doc = pool.documents().get(sd.docid());
+        l.add(new PairText(q, sd.docid(), pool.queries().get(q).text(), doc.title(),
+            doc.body()));
+      }
+      out.add(l);
+    }
+    return out;
   }
 
+  /** One teacher of the ensemble scores every pair of the pool. */
+  private StageRunner.Result scorePool(JsonNode t, StageRunner.Result pool) {
+    String model = t.path("model").asText();
+    Map<String, Object> c = asMap(t);
+    return runner.run("teacher/" + model, c, List.of(pool.dir()), dir -> {
+      Dataset p = Datasets.open(pool.dir(), null);
+      ScorerSpec spec = ScorerSpec.biEncoder(model, t.path("maxLength").asInt(192),
+          t.path("batch").asInt(32), 0);
+      PoolScorer.Result r;
+      try (QueryScorer s = spec.open()) {
+        r = PoolScorer.score(pairs(p), s, dir.resolve("scores.tsv"), Map.of("spec",
+            spec.toString()), null, -1);
+      }
+      return Map.of("pairs", r.pairs(), "pairsPerSecond", r.pairsPerSecond());
+    });
+  }
+
+  /** The ensemble of the teachers' pool scores, each normalised per query first. */
+  private TeacherSignal ensemble(Map<String, StageRunner.Result> teachers, String normalize) {
+    List<TeacherSignal> parts = new ArrayList<>();
+    double[] w = new double[teachers.size()];
+    int i = 0;
+    for (JsonNode t : cfg.path("teachers")) {
+      parts.add(TeacherSignal.fromScoreFile(teachers.get(t.path("model").asText()).dir()
+          .resolve("scores.tsv")).normalized(normalize));
+      w[i++] = t.path("weight").asDouble(1);
+    }
+    return parts.size() == 1 ? parts.get(0) : TeacherSignal.ensemble(parts, w,
+        TeacherSignal.Missing.SKIP).normalized(normalize);
+  }
+
+  /** The distillation phases, each from the model of the one before. */
+  private List<StageRunner.Result> distill(StageRunner.Result pool,
+      Map<String, StageRunner.Result> teachers, long seed) {
+    JsonNode st = cfg.path("student");
+    JsonNode val = cfg.path("validation");
+    List<StageRunner.Result> done = new ArrayList<>();
+    int n = 0;
+    for (JsonNode ph : cfg.path("distill")) {
+      n++;
+      StageRunner.Result before = done.isEmpty() ? null : done.get(done.size() - 1);
+      Map<String, Object> c = asMap(ph);
+      c.put("seed", seed);
+      c.put("student", st.toString());
+      c.put("validation", val.toString());
+      c.put("teachers", cfg.path("teachers").toString());
+      List<Path> inputs = new ArrayList<>(List.of(pool.dir()));
+      teachers.values().forEach(t -> inputs.add(t.dir()));
+      if (before != null) {
+        inputs.add(before.dir());
+      }
+      done.add(runner.run("student/distill-" + n, c, inputs, dir -> {
+        Dataset p = Datasets.open(pool.dir(), null);
+        String normalize = ph.path("normalize").asText("zscore");
+        DistillConfig dc = new DistillConfig(ph.path("loss").asText("hybrid"),
+            ph.path("beta").asDouble(0.4), ph.path("temperature").asDouble(1),
+            ph.path("steps").asInt(300),
+            ph.path("queries").asInt(4), ph.path("group").asInt(8),
+            ph.path("learningRate").asDouble(1e-4), ph.path("headLearningRate").asDouble(0),
+            ph.path("warmup").asDouble(0.1), ph.path("weightDecay").asDouble(0.01),
+            ph.path("maxGradNorm").asDouble(1.0), ph.path("maxLength").asInt(128),
+            ph.path("freeze").asText("none"), normalize, seed, ph.path("checkpointEvery")
+            .asInt(50));
+        List<TeacherSignal.Group> groups = ensemble(teachers, normalize).groups(
+            p.queries().keySet(), p.documents().keySet(), dc.group());
+        BertCheckpoint init = before == null ? initialStudent(st)
+            : BertCheckpoint.load(before.dir().resolve("model"));
+        TrainLoop.Result r = new Distiller(dc, Devices.best()).train(init, groups, p.queries(),
+            p.documents(), validation(val, dc.maxLength()), dir, null, -1);
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("steps", r.steps());
+        m.put("queries", groups.size());
+        m.put("pairsSeen", (long) r.steps() * dc.queries() * dc.group());
+        m.put("tokensPerSecond", r.tokensPerSecond());
+        if (!r.validation().isEmpty()) {
+          Map<String, Double> lastVal = r.validation().get(r.validation().size() - 1);
+          m.put("tokens", lastVal.get("tokens").longValue());
+          m.put("validationNdcg10", lastVal.get("ndcg@10"));
+        }
+        return m;
+      }));
+    }
+    if (done.isEmpty()) {
+      throw new IllegalArgumentException(configFile + ": no 'distill' phases");
+    }
+    return done;
+  }
+
+  /** The starting student: MiniLM or a folder, with the config's changes. */
+  private BertCheckpoint initialStudent(JsonNode st) {
+    String spec = st.path("init").asText("minilm");
+    BertCheckpoint c = spec.equals("minilm") ? BertCheckpoint.minilm()
+        : BertCheckpoint.load(dataPath(spec));
+    return st.path("type1FromType0").asBoolean(false) ? c.withTypeOneFromTypeZero() : c;
+  }
+
+  /** The validation collection's first-stage top k, or null when the config has none. */
+  private Validation validation(JsonNode val, int maxLength) {
+    if (!val.has("dataset")) {
+      return null;
+    }
+    Dataset v = Datasets.open(dataPath(val.path("dataset").asText()), null);
+    if (v.queries().keySet().stream().anyMatch(q -> Datasets.open(required("test"), null)
+        .queries().containsKey(q))) {
+      throw new IllegalArgumentException(configFile + ": the validation set shares queries with"
+          + " the test set");
+    }
+    return new Validation(v.name(), TopK.of(v.firstStage(), val.path("topK").asInt(100),
+        v.queries(), v.documents()), v.qrels(), val.path("every").asInt(100), maxLength,
+        RankingStages::int8Scorer);
+  }
+
+  /**
+   * The int8 ONNX Runtime export of a checkpoint's weights, the validation scorer: about three
+   * times the speed of the DJL training model on these CPUs, and what the final student serves.
+   */
+  public static Validation.CloseableScorer int8Scorer(BertCheckpoint c) {
+    OnnxScorer s = OnnxScorer.load(BertOnnxExporter.export(c, true), 0);
+    return new Validation.CloseableScorer() {
+      @Override
+      public float[] score(org.disranker.model.bert.Batch batch) {
+        return s.score(batch);
+      }
+
+      @Override
+      public void close() {
+        s.close();
+      }
+    };
+  }
+
+  /** The paper's baseline: the student fine-tuned on the train collection's labels. */
+  private StageRunner.Result finetune(long seed) {
+    JsonNode f = cfg.path("finetune");
+    Path trainDir = required("train");
+    Map<String, Object> c = asMap(f);
+    c.put("seed", seed);
+    c.put("student", cfg.path("student").toString());
+    return runner.run("student/finetune", c, List.of(trainDir), dir -> {
+      Dataset d = Datasets.open(trainDir, null);
+      FineTuneConfig fc = new FineTuneConfig("margin", 0.1, f.path("steps").asInt(150),
+          f.path("batch").asInt(8), f.path("learningRate").asDouble(3e-5),
+          f.path("headLearningRate").asDouble(0), 0.1, 0.01, 1.0, f.path("maxLength").asInt(128),
+          200, 3, seed, 0);
+      var r = new FineTuner(fc, Devices.best()).train(initialStudent(cfg.path("student")),
+          TrainingPairs.fromQrels(d.qrels(), d.documents().keySet(), 200, seed), d.queries(),
+          d.documents(), dir, null, -1);
+      export(r.model(), dir.resolve("export"));
+      return Map.of("steps", r.steps(), "tokensPerSecond", r.tokensPerSecond());
+    });
+  }
+
+  /** Writes a student folder: the Hugging Face files and both ONNX models. */
   static void export(Path model, Path out) {
     BertCheckpoint c = BertCheckpoint.load(model);
     c.save(out);
@@ -254,32 +434,52 @@ public final class RankingStages {
     }
   }
 
-  /**
-   * Reranks the pairs with an exported model (its ONNX file and tokenizer.json), or with
-   * zero-shot MiniLM when model is null.
-   */
+  /** Reranks the pairs with an exported student (its ONNX file and tokenizer.json). */
   static void rerank(TopK pairs, int maxLength, Path model, String onnx, Path out,
       Map<String, Object> m) throws IOException {
-    List<String> qs = pairs.queries();
-    List<String> ds = pairs.documents();
     long t0 = System.nanoTime();
     float[] scores;
-    byte[] tokenizer = model == null ? BertCheckpoint.minilmTokenizer()
-        : Files.readAllBytes(model.resolve("tokenizer.json"));
-    try (PairTokenizer tok = new PairTokenizer(tokenizer, maxLength)) {
-      if (model == null) {
-        try (BertModel bm = BertModel.create(BertCheckpoint.minilm(), Devices.best())) {
-          scores = new MeanPoolScorer(bm, tok).score(qs, ds, 48);
-        }
-      } else {
-        try (OnnxScorer s = OnnxScorer.load(model.resolve(onnx), 0)) {
-          scores = PairScorer.scoreAll(s, tok, qs, ds, 48, "rerank");
-        }
-      }
+    try (PairTokenizer tok = new PairTokenizer(Files.readAllBytes(model.resolve(
+        "tokenizer.json")), maxLength); OnnxScorer s = OnnxScorer.load(model.resolve(onnx), 0)) {
+      scores = PairScorer.scoreAll(s, tok, pairs.queries(), pairs.documents(), 48, "rerank");
     }
+    write(pairs, scores, out, t0, m);
+  }
+
+  /** Reranks the pairs by a zero-shot bi-encoder's cosine. */
+  static void zeroShot(TopK pairs, BiEncoder.Spec spec, Path out, Map<String, Object> m) {
+    long t0 = System.nanoTime();
+    float[] scores;
+    try (BiEncoder b = new BiEncoder(spec, 256, 0)) {
+      scores = b.score(pairs.queries(), pairs.documents(), 32);
+    }
+    write(pairs, scores, out, t0, m);
+  }
+
+  private static void write(TopK pairs, float[] scores, Path out, long t0,
+      Map<String, Object> m) {
     String name = out.getFileName().toString().replace(".run", "");
     TrecRuns.write(out, pairs.toRun(scores, name), name);
     m.put(name + ".pairsPerSecond", scores.length / ((System.nanoTime() - t0) / 1e9));
+  }
+
+  private static String poolSummary(StageRunner.Result pool) {
+    JsonNode m = pool.metrics();
+    return String.format(Locale.ROOT, "%d queries, %d pairs over %d passages (%d queries and %d"
+        + " passages of the test collection kept out)", m.path("queries").asInt(),
+        m.path("pairs").asInt(), m.path("passages").asInt(), m.path("excludedQueries").asInt(),
+        m.path("excludedPassages").asInt());
+  }
+
+  private static String phaseSummary(List<StageRunner.Result> phases) {
+    List<String> parts = new ArrayList<>();
+    for (StageRunner.Result r : phases) {
+      JsonNode m = r.metrics();
+      parts.add(String.format(Locale.ROOT, "%s: %d steps, %d pairs seen, %.1fM tokens, %.0f"
+          + " tokens/s, %.0f s", r.name(), m.path("steps").asInt(), m.path("pairsSeen").asLong(),
+          m.path("tokens").asLong() / 1e6, m.path("tokensPerSecond").asDouble(), r.seconds()));
+    }
+    return String.join("; ", parts);
   }
 
   static String report(Map<String, Evaluation> evals, String test) {
@@ -296,31 +496,100 @@ public final class RankingStages {
       }
       sb.append('\n');
     });
-    Evaluation base = evals.get("finetuned");
-    sb.append("\nAgainst the label-fine-tuned student (ΔGSB on nDCG@10, paired tests):\n\n"
-        + "| ranker | nDCG@10 delta | G/S/B | ΔGSB | p (t-test) | p (randomization) |\n"
-        + "|---|---:|---:|---:|---:|---:|\n");
-    evals.forEach((name, e) -> {
-      if (e == base) {
-        return;
+    for (String base : List.of("zero-shot MiniLM (bi-encoder)", "student fine-tuned on labels")) {
+      Evaluation b = evals.get(base);
+      if (b == null) {
+        continue;
       }
-      Comparison c = Comparison.of(e, base, "ndcg@10", 10000, 42);
-      sb.append("| ").append(name).append(" | ").append(String.format(java.util.Locale.ROOT,
-          "%+.4f", c.delta())).append(" | ").append(c.good()).append('/').append(c.same())
-          .append('/').append(c.bad()).append(" | ").append(String.format(java.util.Locale.ROOT,
-          "%+.4f", c.deltaGsb())).append(" | ").append(p(c.tTestP())).append(" | ")
-          .append(p(c.randomizationP())).append(" |\n");
+      sb.append("\nAgainst ").append(base).append(" (ΔGSB on nDCG@10, paired tests):\n\n"
+          + "| ranker | nDCG@10 delta | G/S/B | ΔGSB | p (t-test) | p (randomization) |\n"
+          + "|---|---:|---:|---:|---:|---:|\n");
+      evals.forEach((name, e) -> {
+        if (e == b) {
+          return;
+        }
+        Comparison c = Comparison.of(e, b, "ndcg@10", 10000, 42);
+        sb.append("| ").append(name).append(" | ").append(String.format(Locale.ROOT, "%+.4f",
+            c.delta())).append(" | ").append(c.good()).append('/').append(c.same()).append('/')
+            .append(c.bad()).append(" | ").append(String.format(Locale.ROOT, "%+.4f",
+            c.deltaGsb())).append(" | ").append(p(c.tTestP())).append(" | ")
+            .append(p(c.randomizationP())).append(" |\n");
+      });
+    }
+    return sb.toString();
+  }
+
+  /**
+   * The report's plots, next to it in the run directory: the learning curve on the validation
+   * collection, the training losses, and the score distributions on the test pairs of a teacher,
+   * the distilled and the fine-tuned student (the paper's Figure 4).
+   */
+  private String figures(Map<String, Run> runs, java.util.Set<String> teachers,
+      List<StageRunner.Result> phases, StageRunner.Result ft, TeacherStages.Outputs decoder) {
+    Path out = runner.runDir();
+    StringBuilder sb = new StringBuilder();
+    Map<String, Path> curves = new LinkedHashMap<>();
+    Map<String, Path> losses = new LinkedHashMap<>();
+    for (StageRunner.Result ph : phases) {
+      if (Files.isRegularFile(ph.dir().resolve("validation.tsv"))) {
+        curves.put(ph.name(), ph.dir().resolve("validation.tsv"));
+      }
+      losses.put(ph.name(), ph.dir().resolve("loss.tsv"));
+    }
+    if (ft != null) {
+      losses.put("student/finetune (labels, margin)", ft.dir().resolve("loss.tsv"));
+    }
+    if (!curves.isEmpty()) {
+      Plots.learningCurves("Student learning curve (validation nDCG@10)", "ndcg@10", curves,
+          out.resolve("learning-curve.png"));
+      sb.append("\n### Learning curve\n\n![learning curve](learning-curve.png)\n");
+    }
+    Plots.lossCurves("Student training loss", losses, 20, out.resolve("loss-students.png"));
+    sb.append("\n### Training loss\n\n![student losses](loss-students.png)\n");
+    sb.append("\n### Score distributions on the test pairs (Figure 4)\n\n");
+    Map<String, String> shown = new LinkedHashMap<>();
+    String teacher = teachers.stream().filter(t -> !t.equals("minilm")).findFirst()
+        .map(t -> "teacher " + t + " (zero-shot bi-encoder)").orElse(
+            "zero-shot MiniLM (bi-encoder)");
+    shown.put(teacher, "scores-teacher.png");
+    shown.put("final student (distilled), fp32", "scores-distilled.png");
+    if (ft != null) {
+      shown.put("student fine-tuned on labels", "scores-finetuned.png");
+    }
+    if (decoder != null) {
+      shown.put("decoder teacher (CPT + SFT)", "scores-decoder-teacher.png");
+    }
+    shown.forEach((name, png) -> {
+      Run r = runs.get(name);
+      float[] s = new float[r.size()];
+      int[] i = {0};
+      r.queryIds().forEach(q -> r.get(q).forEach(x -> s[i[0]++] = (float) x.score()));
+      Plots.scoreHistogram(name, s, out.resolve(png));
+      sb.append("![").append(name).append("](").append(png).append(")\n");
     });
+    if (decoder != null) {
+      Plots.lossCurves("Decoder teacher continued pre-training (LM loss)", Map.of("CPT",
+          decoder.cpt().resolve("loss.tsv")), 10, out.resolve("loss-teacher-cpt.png"));
+      Map<String, Path> sft = new LinkedHashMap<>();
+      sft.put("SFT after CPT", decoder.sft().resolve("loss.tsv"));
+      if (decoder.sftWithoutCpt() != null) {
+        sft.put("SFT without CPT", decoder.sftWithoutCpt().resolve("loss.tsv"));
+      }
+      Plots.lossCurves("Decoder teacher fine-tuning (margin loss)", sft, 10,
+          out.resolve("loss-teacher-sft.png"));
+      sb.append("\n![teacher CPT loss](loss-teacher-cpt.png)\n![teacher SFT loss]"
+          + "(loss-teacher-sft.png)\n");
+    }
     return sb.toString();
   }
 
   static String fmt(double v) {
-    return Double.isFinite(v) ? String.format(java.util.Locale.ROOT, "%.4f", v)
+    return Double.isFinite(v) ? String.format(Locale.ROOT, "%.4f", v)
         : Double.isNaN(v) ? "n/a" : "inf";
   }
 
   static String p(double v) {
-    return Double.isNaN(v) ? "n/a" : v < 1e-4 ? "<0.0001" : String.format(java.util.Locale.ROOT,
-        "%.4f", v);
+    return Double.isNaN(v) ? "n/a" : v < 1e-4 ? "<0.0001" : String.format(Locale.ROOT, "%.4f",
+        v);
   }
 }

@@ -1,4 +1,4 @@
-package org.disranker.cli.pipeline;
+package org.disranker.pipeline;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;

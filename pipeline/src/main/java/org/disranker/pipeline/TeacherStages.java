@@ -1,4 +1,4 @@
-package org.disranker.cli.pipeline;
+package org.disranker.pipeline;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
@@ -14,16 +14,16 @@ import org.disranker.core.data.Run;
 import org.disranker.core.data.ScoredDoc;
 import org.disranker.core.dataset.Dataset;
 import org.disranker.core.dataset.Datasets;
-import org.disranker.core.io.AtomicFiles;
 import org.disranker.core.io.TrecRuns;
-import org.disranker.core.util.Progress;
 import org.disranker.model.Devices;
 import org.disranker.model.llm.DecoderTokenizer;
 import org.disranker.model.llm.LlamaCheckpoint;
-import org.disranker.spark.PairText;
-import org.disranker.spark.QueryScorer;
-import org.disranker.spark.ScorerSpec;
+import org.disranker.serve.PairText;
+import org.disranker.serve.PoolScorer;
+import org.disranker.serve.QueryScorer;
+import org.disranker.serve.ScorerSpec;
 import org.disranker.train.TeacherConfig;
+import org.disranker.train.TeacherSignal;
 import org.disranker.train.TeacherTrainer;
 import org.disranker.train.TrainLoop;
 import org.disranker.train.TrainingPairs;
@@ -140,32 +140,22 @@ final class TeacherStages {
     });
   }
 
-  /** Scores each query's first-stage top k; writes {@code qid docid score} lines. */
+  /**
+   * Scores each query's first-stage top k into {@code qid docid score} lines with the pool
+   * scorer (the per-query plan of the Spark job; resumable).
+   */
   static Run scoreTopK(QueryScorer scorer, Dataset d, int k, Path tsv) throws IOException {
-    Map<String, List<ScoredDoc>> byQ = new LinkedHashMap<>();
-    StringBuilder sb = new StringBuilder();
-    List<String> qids = d.firstStage().queryIds().stream().toList();
-    int total = qids.stream().mapToInt(q -> Math.min(k, d.firstStage().get(q).size())).sum();
-    try (Progress p = Progress.start("teacher " + d.name(), total)) {
-      for (String q : qids) {
-        List<PairText> pairs = new ArrayList<>();
-        for (ScoredDoc sd : d.firstStage().top(q, k)) {
-          Document doc = d.documents().get(sd.docid());
-          pairs.add(new PairText(q, sd.docid(), d.queries().get(q).text(), doc.title(),
-              doc.body()));
-        }
-        float[] sc = scorer.scoreQuery(pairs);
-        List<ScoredDoc> ranked = new ArrayList<>();
-        for (int i = 0; i < sc.length; i++) {
-          sb.append(q).append('\t').append(pairs.get(i).docid()).append('\t').append(sc[i])
-              .append('\n');
-          ranked.add(new ScoredDoc(pairs.get(i).docid(), sc[i], 0));
-        }
-        byQ.put(q, ranked);
-        p.step(pairs.size());
+    List<List<PairText>> queries = new ArrayList<>();
+    for (String q : d.firstStage().queryIds()) {
+      List<PairText> pairs = new ArrayList<>();
+      for (ScoredDoc sd : d.firstStage().top(q, k)) {
+        Document doc = d.documents().get(sd.docid());
+        pairs.add(new PairText(q, sd.docid(), d.queries().get(q).text(), doc.title(),
+            doc.body()));
       }
+      queries.add(pairs);
     }
-    AtomicFiles.writeString(tsv, sb.toString());
-    return Run.ranked("teacher", byQ);
+    PoolScorer.score(queries, scorer, tsv, Map.of("dataset", d.name(), "topK", k), null, -1);
+    return TeacherSignal.fromScoreFile(tsv).toRun("teacher");
   }
 }

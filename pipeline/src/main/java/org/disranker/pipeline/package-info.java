@@ -1,2 +1,2 @@
 /** The pipeline: stages in a run directory, each with a manifest, skipped when up to date. */
-package org.disranker.cli.pipeline;
+package org.disranker.pipeline;
