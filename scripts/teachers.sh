@@ -19,11 +19,13 @@ export DISRANKER_NO_BUILD=1
 m=ndcg@10,ndcg@5,pnr,judged@10
 for y in dl19 dl20; do
   ds="$data/trec-dl/$y"
+  # a run already written is kept (rerun the script after a kill and it goes on)
   for t in minilm bge-small e5-small; do
-    $d rerank --dataset "$ds" --model $t --zero-shot --tag $t -o "$out/$y.$t.run"
+    [ -f "$out/$y.$t.run" ] || $d rerank --dataset "$ds" --model $t --zero-shot --tag $t \
+      -o "$out/$y.$t.run"
   done
-  $d rerank --dataset "$ds" --model bge-small --zero-shot --pooling mean --tag bge-mean \
-    -o "$out/$y.bge-small-mean.run"
+  [ -f "$out/$y.bge-small-mean.run" ] || $d rerank --dataset "$ds" --model bge-small --zero-shot \
+    --pooling mean --tag bge-mean -o "$out/$y.bge-small-mean.run"
   $d teacher ensemble --teacher-run "$out/$y.e5-small.run" --teacher-run "$out/$y.bge-small.run" \
     -o "$out/$y.e5+bge.run"
   $d teacher ensemble --teacher-run "$out/$y.e5-small.run" --teacher-run "$out/$y.bge-small.run" \
@@ -41,6 +43,7 @@ for y in dl19 dl20; do
     --run "ensemble e5 + bge + MiniLM, z-scored (BM25 top 100)=$out/$y.e5+bge+minilm.run" \
     "${runs[@]}" --record docs/RESULTS.md --record-name "teachers-$y" \
     --title "TREC DL ${y#dl}: teachers as rankers, over the pairs each scores"
+  # the authors' current file (DL19: 2023-09-13T16:36:10; the earlier ones were superseded)
   llm=$(ls "$data"/trec-dl/llm-runs/BM25__output_v2_aug_vicuna_7b_4096_100_*"$y"*.txt | tail -1)
   $d eval --dataset "$ds" -m $m --order rank --run "RankVicuna-7B (BM25 top 100, rank order)=$llm" \
     --record docs/RESULTS.md --record-name "teachers-$y-llm" \

@@ -254,9 +254,11 @@ class PipelineTest {
     assertEquals("step\ttokens\tndcg@10\tpnr", curve.get(0));
     assertEquals(1 + 3, curve.size(), curve.toString()); // steps 0, 10, 20
     // the results file gets the ranking section with its plots copied beside it
-    assertTrue(Files.readString(dir.resolve("docs/R.md")).contains(
-        "](figures/learning-curve.png)"));
-    assertTrue(Files.size(dir.resolve("docs/figures/learning-curve.png")) > 1000);
+    // the section and figures are named after the config file (pipeline.json here)
+    String recorded = Files.readString(dir.resolve("docs/R.md"));
+    assertTrue(recorded.contains("<!-- BEGIN pipeline-ranking"), recorded);
+    assertTrue(recorded.contains("](figures/pipeline-learning-curve.png)"), recorded);
+    assertTrue(Files.size(dir.resolve("docs/figures/pipeline-learning-curve.png")) > 1000);
     // a third run finds every stage up to date
     long stamp = Files.getLastModifiedTime(dir.resolve("run/teacher/minilm/manifest.json"))
         .toMillis();

@@ -103,8 +103,11 @@ public final class Pipeline {
         MarkdownBlocks.upsert(o.results(), "pipeline-first-stage", made + table);
       }
       if (!ranking.isEmpty()) {
-        MarkdownBlocks.upsert(o.results(), "pipeline-ranking", made
-            + copyFigures(ranking, o.out(), o.results()));
+        // one section and one set of figures per config: pipeline.json's and full.json's reports
+        // sit side by side in the same results file
+        String name = configName(o.config());
+        MarkdownBlocks.upsert(o.results(), name + "-ranking", made
+            + copyFigures(ranking, o.out(), o.results(), name));
       }
       System.err.println("recorded the report's sections in " + o.results());
     }
@@ -115,18 +118,26 @@ public final class Pipeline {
    * Copies the report's plots next to the results file ({@code figures/}) and points the links
    * of the section there.
    */
-  static String copyFigures(String section, Path out, Path resultsFile) {
+  static String copyFigures(String section, Path out, Path resultsFile, String prefix) {
     Path figures = resultsFile.toAbsolutePath().getParent().resolve("figures");
     java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\]\\(([a-z0-9-]+\\.png)\\)")
         .matcher(section);
     StringBuilder sb = new StringBuilder();
     while (m.find()) {
       Path png = out.resolve(m.group(1));
-      AtomicFiles.writeBytes(figures.resolve(m.group(1)), os -> Files.copy(png, os));
-      m.appendReplacement(sb, "](figures/" + m.group(1) + ")");
+      String name = prefix + "-" + m.group(1);
+      AtomicFiles.writeBytes(figures.resolve(name), os -> Files.copy(png, os));
+      m.appendReplacement(sb, "](figures/" + name + ")");
     }
     m.appendTail(sb);
     return sb.toString();
+  }
+
+  /** The name a config's report sections and figures go under: its file name without .json. */
+  static String configName(Path config) {
+    String f = config.getFileName().toString();
+    return (f.endsWith(".json") ? f.substring(0, f.length() - 5) : f)
+        .toLowerCase(java.util.Locale.ROOT).replaceAll("[^a-z0-9]+", "-");
   }
 
   static Map<String, Object> firstStage(Path dir, String split, int k, Path stageDir) {

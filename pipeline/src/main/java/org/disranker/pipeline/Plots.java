@@ -110,7 +110,9 @@ public final class Plots {
 
   /**
    * Learning curves from {@code validation.tsv} files (columns step, tokens and metrics, written
-   * by the training loop): the metric against the tokens trained on, one line per run.
+   * by the training loop): the metric against the tokens trained on, one line per run. The runs
+   * are consecutive phases in map order, so each line is shifted to start where the one before
+   * ended.
    */
   public static void learningCurves(String title, String metric, Map<String, Path> files,
       Path png) {
@@ -118,6 +120,8 @@ public final class Plots {
         .xAxisTitle("training tokens (millions)").yAxisTitle(metric).build();
     c.getStyler().setLegendPosition(Styler.LegendPosition.InsideSE);
     c.getStyler().setChartBackgroundColor(Color.WHITE);
+    // the phases follow one another: each curve starts where the one before ended
+    double[] offset = {0};
     files.forEach((name, file) -> {
       List<Double> x = new ArrayList<>();
       List<Double> y = new ArrayList<>();
@@ -133,11 +137,12 @@ public final class Plots {
           }
           return;
         }
-        x.add(Lines.parseDouble(file, n, "tokens", f[cols[0]]) / 1e6);
+        x.add(offset[0] + Lines.parseDouble(file, n, "tokens", f[cols[0]]) / 1e6);
         y.add(Lines.parseDouble(file, n, metric, f[cols[1]]));
       });
       if (!x.isEmpty()) {
         c.addSeries(name, x, y);
+        offset[0] = x.get(x.size() - 1);
       }
     });
     write(c, png);

@@ -322,6 +322,8 @@ public final class RankingStages {
       if (before != null) {
         inputs.add(before.dir());
       }
+      // each phase draws its own batches: phase N samples with seed + N - 1
+      long phaseSeed = seed + n - 1;
       done.add(runner.run("student/distill-" + n, c, inputs, dir -> {
         Dataset p = Datasets.open(pool.dir(), null);
         String normalize = ph.path("normalize").asText("zscore");
@@ -332,7 +334,7 @@ public final class RankingStages {
             ph.path("learningRate").asDouble(1e-4), ph.path("headLearningRate").asDouble(0),
             ph.path("warmup").asDouble(0.1), ph.path("weightDecay").asDouble(0.01),
             ph.path("maxGradNorm").asDouble(1.0), ph.path("maxLength").asInt(128),
-            ph.path("freeze").asText("none"), normalize, seed, ph.path("checkpointEvery")
+            ph.path("freeze").asText("none"), normalize, phaseSeed, ph.path("checkpointEvery")
             .asInt(50));
         List<TeacherSignal.Group> groups = ensemble(teachers, normalize).groups(
             p.queries().keySet(), p.documents().keySet(), dc.group());
