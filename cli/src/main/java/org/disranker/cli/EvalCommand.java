@@ -165,7 +165,7 @@ public final class EvalCommand implements Callable<Integer> {
           StringBuilder sb = new StringBuilder(EvalTables.pad(q, 12));
           for (String m : metricNames) {
             sb.append(' ').append(m).append('=')
-                .append(EvalTables.num(r.eval().perQuery().get(m).get(q)));
+                .append(org.disranker.core.metrics.Formats.num(r.eval().perQuery().get(m).get(q)));
           }
           System.out.println(sb);
         }

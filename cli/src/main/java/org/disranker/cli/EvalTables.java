@@ -1,5 +1,9 @@
 package org.disranker.cli;
 
+import static org.disranker.core.metrics.Formats.num;
+import static org.disranker.core.metrics.Formats.pValue;
+import static org.disranker.core.metrics.Formats.signed;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -18,24 +22,6 @@ final class EvalTables {
 
   /** A named evaluation with its comparison against the baseline, if any. */
   record Row(String name, Evaluation eval, List<Comparison> vsBaseline, String baselineName) {}
-
-  static String num(double v) {
-    if (Double.isNaN(v)) {
-      return "n/a";
-    }
-    if (Double.isInfinite(v)) {
-      return v > 0 ? "inf" : "-inf";
-    }
-    return String.format(Locale.ROOT, "%.4f", v);
-  }
-
-  static String signed(double v) {
-    return Double.isFinite(v) ? String.format(Locale.ROOT, "%+.4f", v) : num(v);
-  }
-
-  static String pValue(double p) {
-    return Double.isNaN(p) ? "n/a" : p < 0.0001 ? "<0.0001" : String.format(Locale.ROOT, "%.4f", p);
-  }
 
   /** Runs as rows (name last, since names run long), metrics as columns; then comparisons. */
   static String console(List<Row> rows, List<String> metrics) {

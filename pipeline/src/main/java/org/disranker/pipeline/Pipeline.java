@@ -1,5 +1,7 @@
 package org.disranker.pipeline;
 
+import static org.disranker.core.metrics.Formats.num;
+
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDate;
@@ -137,7 +139,7 @@ public final class Pipeline {
   static String configName(Path config) {
     String f = config.getFileName().toString();
     return (f.endsWith(".json") ? f.substring(0, f.length() - 5) : f)
-        .toLowerCase(java.util.Locale.ROOT).replaceAll("[^a-z0-9]+", "-");
+        .toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]+", "-");
   }
 
   static Map<String, Object> firstStage(Path dir, String split, int k, Path stageDir) {
@@ -190,13 +192,4 @@ public final class Pipeline {
     return sb.toString();
   }
 
-  static String num(double v) {
-    if (Double.isNaN(v)) {
-      return "n/a";
-    }
-    if (Double.isInfinite(v)) {
-      return v > 0 ? "inf" : "-inf";
-    }
-    return String.format(Locale.ROOT, "%.4f", v);
-  }
 }

@@ -23,6 +23,7 @@ import org.disranker.core.io.TrecRuns;
 import org.disranker.core.metrics.Comparison;
 import org.disranker.core.metrics.Evaluation;
 import org.disranker.core.metrics.Evaluator;
+import org.disranker.core.metrics.Formats;
 import org.disranker.core.metrics.Metrics;
 import org.disranker.core.metrics.Ndcg;
 import org.disranker.model.Devices;
@@ -494,7 +495,7 @@ public final class RankingStages {
     evals.forEach((name, e) -> {
       sb.append("| ").append(name).append(" | ").append(e.queryIds().size()).append(" |");
       for (String x : metrics) {
-        sb.append(' ').append(fmt(e.value(x))).append(" |");
+        sb.append(' ').append(Formats.num(e.value(x))).append(" |");
       }
       sb.append('\n');
     });
@@ -511,11 +512,11 @@ public final class RankingStages {
           return;
         }
         Comparison c = Comparison.of(e, b, "ndcg@10", 10000, 42);
-        sb.append("| ").append(name).append(" | ").append(String.format(Locale.ROOT, "%+.4f",
+        sb.append("| ").append(name).append(" | ").append(Formats.signed(
             c.delta())).append(" | ").append(c.good()).append('/').append(c.same()).append('/')
-            .append(c.bad()).append(" | ").append(String.format(Locale.ROOT, "%+.4f",
-            c.deltaGsb())).append(" | ").append(p(c.tTestP())).append(" | ")
-            .append(p(c.randomizationP())).append(" |\n");
+            .append(c.bad()).append(" | ").append(Formats.signed(
+            c.deltaGsb())).append(" | ").append(Formats.pValue(c.tTestP())).append(" | ")
+            .append(Formats.pValue(c.randomizationP())).append(" |\n");
       });
     }
     return sb.toString();
@@ -585,13 +586,4 @@ public final class RankingStages {
     return sb.toString();
   }
 
-  static String fmt(double v) {
-    return Double.isFinite(v) ? String.format(Locale.ROOT, "%.4f", v)
-        : Double.isNaN(v) ? "n/a" : "inf";
-  }
-
-  static String p(double v) {
-    return Double.isNaN(v) ? "n/a" : v < 1e-4 ? "<0.0001" : String.format(Locale.ROOT, "%.4f",
-        v);
-  }
 }

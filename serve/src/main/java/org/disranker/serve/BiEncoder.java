@@ -9,7 +9,6 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.LongBuffer;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -118,11 +117,7 @@ public final class BiEncoder implements AutoCloseable {
     for (String t : texts) {
       enc.add(tok.single(t));
     }
-    List<Integer> order = new ArrayList<>();
-    for (int i = 0; i < enc.size(); i++) {
-      order.add(i);
-    }
-    order.sort(Comparator.comparingInt((Integer i) -> enc.get(i).length()).thenComparingInt(i -> i));
+    List<Integer> order = Batch.lengthOrder(enc);
     float[][] out = new float[texts.size()][];
     try (Progress p = label == null ? null : Progress.start(label, texts.size())) {
       for (int s = 0; s < order.size(); s += batchSize) {

@@ -12,6 +12,20 @@ import org.disranker.model.tokenize.PairTokenizer;
  */
 public record Batch(long[] ids, long[] typeIds, long[] mask, int size, int length) {
 
+  /**
+   * The indices of {@code pairs} sorted by length (ties in input order), so that batches cut from
+   * this order pad little.
+   */
+  public static List<Integer> lengthOrder(List<PairTokenizer.Pair> pairs) {
+    List<Integer> order = new java.util.ArrayList<>(pairs.size());
+    for (int i = 0; i < pairs.size(); i++) {
+      order.add(i);
+    }
+    order.sort(java.util.Comparator.comparingInt((Integer i) -> pairs.get(i).length())
+        .thenComparingInt(i -> i));
+    return order;
+  }
+
   public static Batch of(List<PairTokenizer.Pair> pairs) {
     int len = 0;
     for (PairTokenizer.Pair p : pairs) {

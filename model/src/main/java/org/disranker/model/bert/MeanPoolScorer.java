@@ -31,12 +31,7 @@ public final class MeanPoolScorer {
     for (String t : texts) {
       enc.add(tok.single(t));
     }
-    List<Integer> order = new ArrayList<>();
-    for (int i = 0; i < enc.size(); i++) {
-      order.add(i);
-    }
-    order.sort(java.util.Comparator.comparingInt((Integer i) -> enc.get(i).length())
-        .thenComparingInt(i -> i));
+    List<Integer> order = Batch.lengthOrder(enc);
     float[][] out = new float[texts.size()][];
     try (Progress p = Progress.start("embed", texts.size())) {
       for (int s = 0; s < order.size(); s += batchSize) {

@@ -1,7 +1,6 @@
 package org.disranker.model.bert;
 
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import org.disranker.core.util.Progress;
 import org.disranker.model.tokenize.PairTokenizer;
@@ -18,11 +17,7 @@ public interface PairScorer {
   static float[] scoreAll(PairScorer scorer, PairTokenizer tok, List<String> queries,
       List<String> documents, int batchSize, String label) {
     List<PairTokenizer.Pair> pairs = tok.encodeAll(queries, documents);
-    List<Integer> order = new ArrayList<>();
-    for (int i = 0; i < pairs.size(); i++) {
-      order.add(i);
-    }
-    order.sort(Comparator.comparingInt((Integer i) -> pairs.get(i).length()).thenComparing(i -> i));
+    List<Integer> order = Batch.lengthOrder(pairs);
     float[] out = new float[pairs.size()];
     try (Progress p = Progress.start(label, pairs.size())) {
       for (int s = 0; s < order.size(); s += batchSize) {
