@@ -433,8 +433,19 @@ public final class BenchCommand implements Runnable {
 
     @Option(names = "--record-name", defaultValue = "serving-workload") String recordName;
 
+    @Option(names = "--variants", split = ",", defaultValue = "plain,fp32,int8",
+        description = "Setups to time: plain (fp32 in input order, padded to --max-length),"
+            + " fp32, int8 (default ${DEFAULT-VALUE})")
+    List<String> variants;
+
     @Override
     public Integer call() {
+      for (String v : variants) {
+        if (!List.of("plain", "fp32", "int8").contains(v)) {
+          throw new IllegalArgumentException("--variants: unknown setup '" + v
+              + "' (plain, fp32, int8)");
+        }
+      }
       Dataset d = data.open();
       BertCheckpoint c = BertCheckpoint.load(model);
       var pairs = org.disranker.core.data.TopK.of(d.firstStage(), k, d.queries(),
@@ -445,7 +456,7 @@ public final class BenchCommand implements Runnable {
       List<String[]> rows = new ArrayList<>();
       double plainRate = 0;
       double plainNdcg = 0;
-      for (String variant : new String[] {"plain", "fp32", "int8"}) {
+      for (String variant : variants) {
         Path onnx = model.resolve(variant.equals("int8") ? "model.int8.onnx" : "model.onnx");
         float[] scores;
         long t0 = System.nanoTime();
@@ -480,9 +491,10 @@ public final class BenchCommand implements Runnable {
         }
         rows.add(new String[] {variant.equals("plain") ? "plain session: fp32, input order,"
             + " padded to " + maxLength : "this scorer: " + variant + ", length-sorted, dynamic"
-            + " padding", Student.fmt(rate), String.format(Locale.ROOT, "%.2fx", rate / plainRate),
-            String.format(Locale.ROOT, "%.4f", ndcg), String.format(Locale.ROOT, "%+.4f",
-            ndcg - plainNdcg)});
+            + " padding", Student.fmt(rate), plainRate > 0 ? String.format(Locale.ROOT, "%.2fx",
+            rate / plainRate) : "n/a",
+            String.format(Locale.ROOT, "%.4f", ndcg), plainRate > 0 ? String.format(Locale.ROOT,
+            "%+.4f", ndcg - plainNdcg) : "n/a"});
         System.err.printf("%s: %.1f pairs/s, nDCG@10 %.4f%n", variant, rate, ndcg);
       }
       StringBuilder md = new StringBuilder(String.format(Locale.ROOT, "%d pairs (%s, top %d of"

@@ -48,6 +48,13 @@ public final class LoadTestCommand implements Callable<Integer> {
 
   @Option(names = "--record-name", defaultValue = "loadtest") String recordName;
 
+  @Option(names = "--bodies-out", paramLabel = "FILE", description = "Only write the request"
+      + " bodies, one JSON per line, for an external load generator (scripts/wrk-rerank.lua)")
+  Path bodiesOut;
+
+  @Option(names = "--api-key", description = "Send 'Authorization: Bearer KEY'")
+  String apiKey;
+
   @Override
   public Integer call() throws Exception {
     InetAddress addr = InetAddress.getByName(url.getHost());
@@ -68,6 +75,12 @@ public final class LoadTestCommand implements Callable<Integer> {
       d.firstStage().top(q, docs).forEach(sd -> arr.add(d.documents().get(sd.docid()).text()));
       bodies.add(json.writeValueAsString(o));
     }
+    if (bodiesOut != null) {
+      org.disranker.core.io.AtomicFiles.writeString(bodiesOut, String.join("\n", bodies) + "\n");
+      System.err.printf("%d request bodies of %d documents written to %s%n", bodies.size(), docs,
+          bodiesOut);
+      return 0;
+    }
     HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     long end = System.nanoTime() + duration * 1_000_000_000L;
     AtomicLong sent = new AtomicLong();
@@ -87,10 +100,13 @@ public final class LoadTestCommand implements Callable<Integer> {
           long s = System.nanoTime();
           sent.incrementAndGet();
           try {
-            HttpResponse<String> r = http.send(HttpRequest.newBuilder(url)
+            HttpRequest.Builder rb = HttpRequest.newBuilder(url)
                 .timeout(Duration.ofSeconds(60)).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(body)).build(),
-                HttpResponse.BodyHandlers.ofString());
+                .POST(HttpRequest.BodyPublishers.ofString(body));
+            if (apiKey != null) {
+              rb.header("Authorization", "Bearer " + apiKey);
+            }
+            HttpResponse<String> r = http.send(rb.build(), HttpResponse.BodyHandlers.ofString());
             latencies.add(System.nanoTime() - s);
             if (r.statusCode() == 200) {
               ok.incrementAndGet();

@@ -13,9 +13,9 @@ final class Models {
 
   private Models() {}
 
-  /** Whether a model argument names a bi-encoder that {@code BiEncoder} runs (minilm, bge-small, e5-small). */
+  /** Whether a model argument names a bi-encoder that {@code BiEncoder} runs. */
   static boolean isBiEncoder(String spec) {
-    return spec.equals(MINILM) || spec.equals(BGE_SMALL) || spec.equals("e5-small");
+    return org.disranker.serve.BiEncoder.Spec.ALL.stream().anyMatch(s -> s.name().equals(spec));
   }
 
   static BertCheckpoint load(String spec, Integer layers) {

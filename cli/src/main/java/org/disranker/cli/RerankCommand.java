@@ -8,6 +8,7 @@ import org.disranker.core.data.Run;
 import org.disranker.core.data.TopK;
 import org.disranker.core.dataset.Dataset;
 import org.disranker.core.io.TrecRuns;
+import org.disranker.core.util.Progress;
 import org.disranker.model.Devices;
 import org.disranker.model.bert.BertCheckpoint;
 import org.disranker.model.bert.BertModel;
@@ -17,6 +18,9 @@ import org.disranker.model.bert.PairScorer;
 import org.disranker.model.tokenize.PairTokenizer;
 import org.disranker.serve.BiEncoder;
 import org.disranker.serve.OnnxScorer;
+import org.disranker.serve.PairText;
+import org.disranker.serve.QueryScorer;
+import org.disranker.serve.ScorerSpec;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -66,6 +70,12 @@ public final class RerankCommand implements Callable<Integer> {
       description = "ONNX Runtime intra-op threads, 0 for one per core")
   int threads;
 
+  @Option(names = "--per-query", description = "With --onnx: batch each query's pairs by the"
+      + " plan of 'spark score' and 'teacher score' (its pairs by length, then document id, in"
+      + " batches of --batch), so the scores equal theirs to the last bit; default: all pairs"
+      + " sorted by length together (less padding)")
+  boolean perQuery;
+
   @Option(names = "--tag", defaultValue = "rerank", description = "Run tag")
   String tag;
 
@@ -99,6 +109,13 @@ public final class RerankCommand implements Callable<Integer> {
       }
       return finish(pairs, scores, t0);
     }
+    if (perQuery) {
+      if (onnx == null || !java.nio.file.Files.isDirectory(Path.of(model))) {
+        throw new IllegalArgumentException("--per-query scores a student folder's ONNX model:"
+            + " give --model FOLDER and --onnx FILE");
+      }
+      return finish(pairs, perQuery(pairs), t0);
+    }
     BertCheckpoint ckpt = Models.load(model, null);
     try (PairTokenizer tok = new PairTokenizer(ckpt.tokenizerJson(), maxLength)) {
       if (onnx != null) {
@@ -113,6 +130,31 @@ public final class RerankCommand implements Callable<Integer> {
       }
     }
     return finish(pairs, scores, t0);
+  }
+
+  /** Scores query by query through the scorer that Spark and pool scoring use. */
+  private float[] perQuery(TopK pairs) {
+    float[] scores = new float[pairs.size()];
+    ScorerSpec spec = ScorerSpec.student(model, onnx.toAbsolutePath().toString(), maxLength,
+        batch, threads);
+    try (QueryScorer scorer = spec.open();
+        Progress p = Progress.start("rerank", pairs.size())) {
+      int from = 0;
+      while (from < pairs.size()) {
+        int to = from;
+        List<PairText> group = new java.util.ArrayList<>();
+        while (to < pairs.size() && pairs.qids().get(to).equals(pairs.qids().get(from))) {
+          group.add(new PairText(pairs.qids().get(to), pairs.docids().get(to),
+              pairs.queries().get(to), "", pairs.documents().get(to)));
+          to++;
+        }
+        float[] s = scorer.scoreQuery(group);
+        System.arraycopy(s, 0, scores, from, s.length);
+        p.step(s.length);
+        from = to;
+      }
+    }
+    return scores;
   }
 
   private int finish(TopK pairs, float[] scores, long t0) {

@@ -34,6 +34,10 @@ public final class ServeCommand implements Callable<Integer> {
   @Option(names = "--max-batch", defaultValue = "48", description = "Pairs per scored batch")
   int maxBatch;
 
+  @Option(names = "--window", defaultValue = "192", description = "Pairs taken off the queue"
+      + " together and sorted by length before they are cut into batches (>= --max-batch)")
+  int window;
+
   @Option(names = "--max-wait-ms", defaultValue = "2",
       description = "How long a batch waits for more pairs once it has one")
   long maxWait;
@@ -54,7 +58,41 @@ public final class ServeCommand implements Callable<Integer> {
       description = "ONNX Runtime intra-op threads (0: one per core)")
   int threads;
 
-  @Option(names = "--http-threads", defaultValue = "16") int httpThreads;
+  @Option(names = "--max-query-chars", defaultValue = "4000",
+      description = "Characters in the query at most")
+  int maxQueryChars;
+
+  @Option(names = "--max-body-bytes", defaultValue = "8388608",
+      description = "Request body bytes at most; a larger Content-Length is refused at once")
+  int maxBodyBytes;
+
+  @Option(names = "--timeout-ms", defaultValue = "30000",
+      description = "How long a request may wait for its scores (then 503)")
+  long timeoutMs;
+
+  @Option(names = "--read-timeout-ms", defaultValue = "10000",
+      description = "How long a request's headers and body may take to arrive (then 408)")
+  long readTimeoutMs;
+
+  @Option(names = "--idle-timeout-ms", defaultValue = "60000",
+      description = "How long an idle keep-alive connection stays open")
+  long idleTimeoutMs;
+
+  @Option(names = "--max-connections", defaultValue = "1024",
+      description = "Open connections at most; more are closed at once")
+  int maxConnections;
+
+  @Option(names = "--api-key", description = "Require 'Authorization: Bearer KEY' on /rerank;"
+      + " default: the DISRANKER_API_KEY environment variable if set (keeps the key out of ps)")
+  String apiKey;
+
+  @Option(names = "--metrics-auth", description = "/metrics needs the API key too (/health"
+      + " never does)")
+  boolean metricsAuth;
+
+  @Option(names = "--http-threads", defaultValue = "2",
+      description = "Threads that read and write connections (they do no scoring)")
+  int httpThreads;
 
   @Override
   public Integer call() throws Exception {
@@ -63,17 +101,28 @@ public final class ServeCommand implements Callable<Integer> {
     CountDownLatch stopped = new CountDownLatch(1);
     try (OnnxScorer scorer = OnnxScorer.load(onnx, threads);
         PairTokenizer tok = new PairTokenizer(ckpt.tokenizerJson(), maxLength)) {
-      MicroBatcher batcher = new MicroBatcher(scorer, tok, maxBatch, maxWait, queue, metrics);
-      RerankServer server = new RerankServer(host, port, batcher, metrics,
-          new RerankServer.Settings(maxDocuments, maxChars, 8 << 20, 30_000), httpThreads);
+      MicroBatcher batcher = new MicroBatcher(scorer, tok, maxBatch, window, maxWait, queue,
+          metrics);
+      String key = apiKey != null ? apiKey : System.getenv("DISRANKER_API_KEY");
+      if (metricsAuth && key == null) {
+        throw new IllegalArgumentException("--metrics-auth needs an API key (--api-key or"
+            + " DISRANKER_API_KEY)");
+      }
+      RerankServer.Settings settings = RerankServer.Settings.defaults()
+          .withLimits(maxDocuments, maxChars, maxQueryChars, maxBodyBytes)
+          .withTimeouts(timeoutMs, readTimeoutMs, idleTimeoutMs)
+          .withMaxConnections(maxConnections)
+          .withApiKey(key == null || key.isEmpty() ? null : key, metricsAuth);
+      RerankServer server = new RerankServer(host, port, batcher, metrics, settings,
+          httpThreads);
       Runtime.getRuntime().addShutdownHook(new Thread(() -> {
         System.err.println("shutting down: draining queued requests");
         server.close();
         stopped.countDown();
       }));
       server.start();
-      System.err.printf("serving %s on http://%s:%d (POST /rerank, GET /health, GET /metrics)%n",
-          onnx, host, server.port());
+      System.err.printf("serving %s on http://%s:%d (POST /rerank, GET /health, GET /metrics);"
+          + " %s%n", onnx, host, server.port(), settings);
       stopped.await();
     }
     return 0;

@@ -50,9 +50,16 @@ public final class BiEncoder implements AutoCloseable {
     public static final Spec E5_SMALL = new Spec("e5-small", "e5-small-v2.onnx",
         "e5-small-v2-tokenizer.json", Pooling.MEAN, "query: ", "passage: ");
 
-    public static final List<Spec> ALL = List.of(MINILM, BGE_SMALL, E5_SMALL);
+    /**
+     * e5-small-v2 quantized to int8 (its langchain4j package's ONNX file): the same pooling and
+     * prefixes, faster on a CPU.
+     */
+    public static final Spec E5_SMALL_INT8 = new Spec("e5-small-int8", "e5-small-v2-q.onnx",
+        "e5-small-v2-q-tokenizer.json", Pooling.MEAN, "query: ", "passage: ");
 
-    /** The spec of a name (minilm, bge-small, e5-small). */
+    public static final List<Spec> ALL = List.of(MINILM, BGE_SMALL, E5_SMALL, E5_SMALL_INT8);
+
+    /** The spec of a name (minilm, bge-small, e5-small, e5-small-int8). */
     public static Spec named(String name) {
       for (Spec s : ALL) {
         if (s.name.equals(name)) {

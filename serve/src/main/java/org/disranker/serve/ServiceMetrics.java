@@ -16,6 +16,10 @@ public final class ServiceMetrics {
   private final Histogram latency = new Histogram(LATENCY_BUCKETS);
   private final Histogram batchSize = new Histogram(BATCH_BUCKETS);
   private final AtomicLong pairsScored = new AtomicLong();
+  private final AtomicLong authFailures = new AtomicLong();
+  private final AtomicLong readTimeouts = new AtomicLong();
+  private final AtomicLong refusedConnections = new AtomicLong();
+  private volatile IntSupplierLike openConnections = () -> 0;
   private volatile IntSupplierLike queueDepth = () -> 0;
 
   /** A gauge source. */
@@ -26,6 +30,26 @@ public final class ServiceMetrics {
 
   void queueDepth(IntSupplierLike s) {
     queueDepth = s;
+  }
+
+  void openConnections(IntSupplierLike s) {
+    openConnections = s;
+  }
+
+  void authFailure() {
+    authFailures.incrementAndGet();
+  }
+
+  void readTimeout() {
+    readTimeouts.incrementAndGet();
+  }
+
+  void refusedConnection() {
+    refusedConnections.incrementAndGet();
+  }
+
+  public long authFailures() {
+    return authFailures.get();
   }
 
   void request(int status, double seconds) {
@@ -60,7 +84,24 @@ public final class ServiceMetrics {
     sb.append("# HELP disranker_queue_pairs Pairs waiting to be scored.\n");
     sb.append("# TYPE disranker_queue_pairs gauge\n");
     sb.append("disranker_queue_pairs ").append(queueDepth.get()).append('\n');
+    counter(sb, "disranker_auth_failures_total",
+        "Requests refused for a missing or wrong API key.", authFailures.get());
+    counter(sb, "disranker_read_timeouts_total",
+        "Requests whose headers and body did not arrive within the read timeout.",
+        readTimeouts.get());
+    counter(sb, "disranker_refused_connections_total",
+        "Connections closed at once because the connection limit was reached.",
+        refusedConnections.get());
+    sb.append("# HELP disranker_open_connections Open client connections.\n");
+    sb.append("# TYPE disranker_open_connections gauge\n");
+    sb.append("disranker_open_connections ").append(openConnections.get()).append('\n');
     return sb.toString();
+  }
+
+  private static void counter(StringBuilder sb, String name, String help, long value) {
+    sb.append("# HELP ").append(name).append(' ').append(help).append('\n');
+    sb.append("# TYPE ").append(name).append(" counter\n");
+    sb.append(name).append(' ').append(value).append('\n');
   }
 
   /** A cumulative histogram with fixed bucket bounds. */

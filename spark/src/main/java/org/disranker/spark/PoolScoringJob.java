@@ -116,6 +116,17 @@ public final class PoolScoringJob {
   private static Result runUnchecked(SparkSession spark, ScorerSpec spec, Options o)
       throws AnalysisException {
     long t0 = System.nanoTime();
+    if (!o.overwrite()) {
+      org.apache.hadoop.fs.Path out = new org.apache.hadoop.fs.Path(o.output());
+      try {
+        if (out.getFileSystem(spark.sparkContext().hadoopConfiguration()).exists(out)) {
+          throw new IllegalArgumentException("output " + o.output() + " already exists (an"
+              + " earlier run's, complete or cut short); give --overwrite to replace it whole");
+        }
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException("checking output " + o.output(), e);
+      }
+    }
     String inFormat = format(o.inputFormat(), o.input());
     Dataset<Row> in = inFormat.equals("json")
         ? spark.read().schema(INPUT).option("mode", "FAILFAST").json(o.input())

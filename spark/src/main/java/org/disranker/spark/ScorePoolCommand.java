@@ -102,10 +102,10 @@ public final class ScorePoolCommand implements Callable<Integer> {
     try {
       PoolScoringJob.Result r = PoolScoringJob.run(spark, spec, new PoolScoringJob.Options(
           input, inputFormat, output, outputFormat, partitions, overwrite, failFirstAttempt));
-      int cores = spark.sparkContext().defaultParallelism();
-      command.commandLine().getErr().printf("scored %d pairs of %d queries in %d partitions in %.1f s: %.1f pairs/s"
-          + " (%.1f per core of %d) -> %s%n", r.pairs(), r.queries(), r.partitions(),
-          r.seconds(), r.pairs() / r.seconds(), r.pairs() / r.seconds() / cores, cores, output);
+      int slots = spark.sparkContext().defaultParallelism();
+      command.commandLine().getErr().printf("scored %d pairs of %d queries in %d partitions in"
+          + " %.1f s: %.1f pairs/s (Spark's default parallelism: %d) -> %s%n", r.pairs(),
+          r.queries(), r.partitions(), r.seconds(), r.pairs() / r.seconds(), slots, output);
       return 0;
     } finally {
       if (master != null) {
