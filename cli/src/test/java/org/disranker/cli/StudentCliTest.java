@@ -50,6 +50,41 @@ class StudentCliTest {
     return ds;
   }
 
+  /** rerank --per-query batches like spark score and teacher score, so the scores are theirs. */
+  @Test
+  void perQueryRerankingGivesThePoolScorersScoresExactly() throws IOException {
+    Path model = tinyModel();
+    Path ds = dataset(true);
+    Path out = dir.resolve("export");
+    assertEquals(0, CliTest.run("student", "export", "--model", model.toString(), "-o",
+        out.toString()).code());
+    Path run = dir.resolve("per-query.run");
+    CliTest.Result r = CliTest.run("rerank", "--dataset", ds.toString(), "--model",
+        out.toString(), "--onnx", out.resolve("model.int8.onnx").toString(), "--per-query",
+        "--batch", "2", "--threads", "1", "-o", run.toString());
+    assertEquals(0, r.code(), r.err());
+    Run got = TrecRuns.read(run);
+    String[][] texts = {{"d2", "the stock market fell today"}, {"d1", "wings make lift by"
+        + " turning air"}, {"d3", "lift and drag on a wing"}};
+    java.util.List<org.disranker.serve.PairText> q1 = new java.util.ArrayList<>();
+    for (String[] t : texts) {
+      q1.add(new org.disranker.serve.PairText("q1", t[0], "how do wings make lift", "", t[1]));
+    }
+    try (org.disranker.serve.QueryScorer s = org.disranker.serve.ScorerSpec.student(
+        out.toString(), "model.int8.onnx", 256, 2, 1).open()) {
+      float[] want = s.scoreQuery(q1);
+      Map<String, Double> have = new java.util.HashMap<>();
+      got.get("q1").forEach(x -> have.put(x.docid(), x.score()));
+      for (int i = 0; i < texts.length; i++) {
+        assertEquals(want[i], have.get(texts[i][0]).floatValue(), 0f, texts[i][0]);
+      }
+    }
+    CliTest.Result bad = CliTest.run("rerank", "--dataset", ds.toString(), "--per-query", "-o",
+        dir.resolve("x.run").toString());
+    assertEquals(2, bad.code());
+    assertTrue(bad.err().contains("--per-query"), bad.err());
+  }
+
   @Test
   void exportedOnnxRerankingMatchesDjlReranking() throws IOException {
     Path model = tinyModel();

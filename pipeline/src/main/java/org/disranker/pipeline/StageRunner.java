@@ -25,7 +25,9 @@ import org.disranker.core.io.FileTrees;
  * {@code NAME} with a {@code manifest.json} (stage, config, input fingerprints, start time,
  * seconds, metrics). A run killed mid-stage therefore leaves no folder that looks finished: the
  * next run removes the partial folder and does the stage again. Input fingerprints are the size
- * and modification time of every file under each input path.
+ * and modification time of every file under each input path; files inside the run directory are
+ * named relative to it ({@code ./pool/run.txt}), so a run directory copied or moved with its
+ * modification times ({@code cp -a}, {@code rsync -a}) is still up to date.
  */
 public final class StageRunner {
   static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
@@ -59,7 +61,7 @@ public final class StageRunner {
     try {
       ObjectNode built = JSON.createObjectNode();
       built.set("config", JSON.valueToTree(new TreeMap<>(config)));
-      built.set("inputs", JSON.valueToTree(fingerprints(inputs)));
+      built.set("inputs", JSON.valueToTree(fingerprints(runDir, inputs)));
       // compared as read back from JSON: a long 42 in memory and the 42 read from a manifest
       // must be equal (LongNode and IntNode are not)
       JsonNode wanted = JSON.readTree(JSON.writeValueAsString(built));
@@ -96,8 +98,9 @@ public final class StageRunner {
     }
   }
 
-  static Map<String, String> fingerprints(List<Path> inputs) {
+  static Map<String, String> fingerprints(Path runDir, List<Path> inputs) {
     Map<String, String> out = new TreeMap<>();
+    Path root = runDir.toAbsolutePath().normalize();
     for (Path in : inputs) {
       Path p = in.toAbsolutePath().normalize();
       if (!Files.exists(p)) {
@@ -105,7 +108,9 @@ public final class StageRunner {
       }
       try (Stream<Path> s = Files.walk(p)) {
         for (Path f : s.filter(Files::isRegularFile).sorted().toList()) {
-          out.put(f.toString(), Files.size(f) + "@" + Files.getLastModifiedTime(f).toMillis());
+          String key = f.startsWith(root) ? "./" + root.relativize(f).toString()
+              .replace('\\', '/') : f.toString();
+          out.put(key, Files.size(f) + "@" + Files.getLastModifiedTime(f).toMillis());
         }
       } catch (IOException e) {
         throw new UncheckedIOException(e);
