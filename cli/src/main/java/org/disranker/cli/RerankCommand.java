@@ -19,6 +19,7 @@ import org.disranker.model.tokenize.PairTokenizer;
 import org.disranker.serve.BiEncoder;
 import org.disranker.serve.OnnxScorer;
 import org.disranker.serve.PairText;
+import org.disranker.serve.PoolScorer;
 import org.disranker.serve.QueryScorer;
 import org.disranker.serve.ScorerSpec;
 import picocli.CommandLine.Command;
@@ -137,21 +138,20 @@ public final class RerankCommand implements Callable<Integer> {
     float[] scores = new float[pairs.size()];
     ScorerSpec spec = ScorerSpec.student(model, onnx.toAbsolutePath().toString(), maxLength,
         batch, threads);
+    List<PairText> all = new java.util.ArrayList<>(pairs.size());
+    for (int i = 0; i < pairs.size(); i++) {
+      all.add(new PairText(pairs.qids().get(i), pairs.docids().get(i), pairs.queries().get(i),
+          "", pairs.documents().get(i)));
+    }
+    // TopK holds each query's pairs together, so the groups in order are the pairs in order
     try (QueryScorer scorer = spec.open();
         Progress p = Progress.start("rerank", pairs.size())) {
       int from = 0;
-      while (from < pairs.size()) {
-        int to = from;
-        List<PairText> group = new java.util.ArrayList<>();
-        while (to < pairs.size() && pairs.qids().get(to).equals(pairs.qids().get(from))) {
-          group.add(new PairText(pairs.qids().get(to), pairs.docids().get(to),
-              pairs.queries().get(to), "", pairs.documents().get(to)));
-          to++;
-        }
+      for (List<PairText> group : PoolScorer.byQuery(all)) {
         float[] s = scorer.scoreQuery(group);
         System.arraycopy(s, 0, scores, from, s.length);
         p.step(s.length);
-        from = to;
+        from += s.length;
       }
     }
     return scores;

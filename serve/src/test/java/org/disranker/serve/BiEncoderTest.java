@@ -13,7 +13,10 @@ import org.disranker.model.bert.MeanPoolScorer;
 import org.disranker.model.tokenize.PairTokenizer;
 import org.junit.jupiter.api.Test;
 
-/** The ONNX Runtime bi-encoder on all-MiniLM-L6-v2 (its Maven jar is a test dependency). */
+/**
+ * The ONNX Runtime bi-encoders: all-MiniLM-L6-v2, and bge-small, e5-small and its int8 copy
+ * (their Maven jars are test dependencies here).
+ */
 class BiEncoderTest {
   static final List<String> QUERIES = List.of("what is lift", "what is lift",
       "how do vaccines work", "how do vaccines work");
@@ -57,6 +60,32 @@ class BiEncoderTest {
         128, 1)) {
       float[] cls = b.score(QUERIES, DOCS, 3);
       assertTrue(Math.abs(cls[1] - ort[1]) > 1e-3);
+    }
+  }
+
+  static float[] score(BiEncoder.Spec spec) {
+    Progress.setQuiet(true);
+    try (BiEncoder b = new BiEncoder(spec, 128, 1)) {
+      return b.score(QUERIES, DOCS, 2);
+    }
+  }
+
+  @Test
+  void eachTeacherSeparatesRelevantFromIrrelevant() {
+    for (String name : List.of("bge-small", "e5-small", "e5-small-int8")) {
+      float[] s = score(BiEncoder.Spec.named(name));
+      assertTrue(s[0] > s[1], name + " on lift: " + s[0] + " vs " + s[1]);
+      assertTrue(s[2] > s[3], name + " on vaccines: " + s[2] + " vs " + s[3]);
+    }
+  }
+
+  @Test
+  void theInt8E5ScoresCloseToItsOriginal() {
+    float[] fp32 = score(BiEncoder.Spec.E5_SMALL);
+    float[] int8 = score(BiEncoder.Spec.E5_SMALL_INT8);
+    for (int i = 0; i < fp32.length; i++) {
+      assertEquals(fp32[i], int8[i], 0.03, "pair " + i);
+      assertTrue(fp32[i] != int8[i], "a different model, not the same file twice");
     }
   }
 

@@ -56,6 +56,23 @@ class RerankServerTest {
     return s;
   };
 
+  /** SUM, once {@code release} opens (at most 10 s); {@code busy} opens when a batch is held. */
+  static PairScorer blockingUntil(CountDownLatch busy, CountDownLatch release) {
+    return b -> {
+      busy.countDown();
+      await(release);
+      return SUM.score(b);
+    };
+  }
+
+  static void await(CountDownLatch latch) {
+    try {
+      latch.await(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
   String url(String path) {
     return "http://127.0.0.1:" + server.port() + path;
   }
@@ -347,15 +364,7 @@ class RerankServerTest {
   void aFullQueueAnswers429AndTheQueuedRequestsStillFinish() throws Exception {
     CountDownLatch release = new CountDownLatch(1);
     CountDownLatch busy = new CountDownLatch(1);
-    PairScorer blocking = b -> {
-      busy.countDown();
-      try {
-        release.await(10, TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-      return SUM.score(b);
-    };
+    PairScorer blocking = blockingUntil(busy, release);
     start(blocking, 1, 4, RerankServer.Settings.defaults());
     // The worker holds one pair; four more fill the queue of four exactly.
     CompletableFuture<float[]> first = batcher.submit("q", List.of("one"));
@@ -384,11 +393,7 @@ class RerankServerTest {
         throw new IllegalStateException("the model broke");
       }
       if (hasToken(b, ids[1])) {
-        try {
-          release.await(10, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
+        await(release);
       }
       return SUM.score(b);
     };
@@ -435,15 +440,7 @@ class RerankServerTest {
   void gracefulShutdownAnswersInFlightRequestsAndRefusesNewOnes() throws Exception {
     CountDownLatch release = new CountDownLatch(1);
     CountDownLatch busy = new CountDownLatch(1);
-    PairScorer blocking = b -> {
-      busy.countDown();
-      try {
-        release.await(10, TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-      return SUM.score(b);
-    };
+    PairScorer blocking = blockingUntil(busy, release);
     start(blocking, 8, 100, RerankServer.Settings.defaults());
     HttpResponse<String> h = get("/health");
     assertEquals(200, h.statusCode());
