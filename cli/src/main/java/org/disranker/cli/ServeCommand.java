@@ -96,6 +96,19 @@ public final class ServeCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    // settings first: a bad key or limit is refused before the model is loaded
+    // an empty environment variable means unset; an empty --api-key is refused by Settings
+    String env = System.getenv("DISRANKER_API_KEY");
+    String key = apiKey != null ? apiKey : env == null || env.isEmpty() ? null : env;
+    if (metricsAuth && key == null) {
+      throw new IllegalArgumentException("--metrics-auth needs an API key (--api-key or"
+          + " DISRANKER_API_KEY)");
+    }
+    RerankServer.Settings settings = RerankServer.Settings.defaults()
+        .withLimits(maxDocuments, maxChars, maxQueryChars, maxBodyBytes)
+        .withTimeouts(timeoutMs, readTimeoutMs, idleTimeoutMs)
+        .withMaxConnections(maxConnections)
+        .withApiKey(key, metricsAuth);
     BertCheckpoint ckpt = Models.load(model, null);
     ServiceMetrics metrics = new ServiceMetrics();
     CountDownLatch stopped = new CountDownLatch(1);
@@ -103,16 +116,6 @@ public final class ServeCommand implements Callable<Integer> {
         PairTokenizer tok = new PairTokenizer(ckpt.tokenizerJson(), maxLength)) {
       MicroBatcher batcher = new MicroBatcher(scorer, tok, maxBatch, window, maxWait, queue,
           metrics);
-      String key = apiKey != null ? apiKey : System.getenv("DISRANKER_API_KEY");
-      if (metricsAuth && key == null) {
-        throw new IllegalArgumentException("--metrics-auth needs an API key (--api-key or"
-            + " DISRANKER_API_KEY)");
-      }
-      RerankServer.Settings settings = RerankServer.Settings.defaults()
-          .withLimits(maxDocuments, maxChars, maxQueryChars, maxBodyBytes)
-          .withTimeouts(timeoutMs, readTimeoutMs, idleTimeoutMs)
-          .withMaxConnections(maxConnections)
-          .withApiKey(key == null || key.isEmpty() ? null : key, metricsAuth);
       RerankServer server = new RerankServer(host, port, batcher, metrics, settings,
           httpThreads);
       Runtime.getRuntime().addShutdownHook(new Thread(() -> {

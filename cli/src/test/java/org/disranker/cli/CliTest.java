@@ -177,4 +177,18 @@ class CliTest {
     assertEquals(2, run("evaluate").code());
     assertEquals(2, run("eval", "--nope").code());
   }
+
+  /** serve refuses a key it cannot use before it loads a model (the paths need not exist). */
+  @Test
+  void serveRefusesAnEmptyApiKeyAndMetricsAuthWithoutAKey() {
+    Result empty = run("serve", "--model", "no-such-model", "--onnx", "no.onnx", "--api-key",
+        "");
+    assertEquals(2, empty.code(), empty.err());
+    assertTrue(empty.err().contains("API key is empty"), empty.err());
+    org.junit.jupiter.api.Assumptions.assumeTrue(System.getenv("DISRANKER_API_KEY") == null);
+    Result noKey = run("serve", "--model", "no-such-model", "--onnx", "no.onnx",
+        "--metrics-auth");
+    assertEquals(2, noKey.code(), noKey.err());
+    assertTrue(noKey.err().contains("--metrics-auth needs an API key"), noKey.err());
+  }
 }
