@@ -119,6 +119,26 @@ class PipelineTest {
       Files.writeString(ds.resolve("qrels.txt"), qrels);
       Files.writeString(ds.resolve("run.txt"), run);
     }
+    // a collection of other queries whose own candidate lists join the second phase, with a
+    // recorded run as a second teacher; its lists are the first stage's top 6
+    Path extra = dir.resolve("data/extra");
+    Files.createDirectories(extra);
+    Files.writeString(extra.resolve("corpus.jsonl"), corpus.toString().replace("\"d", "\"e"));
+    Files.writeString(extra.resolve("queries.tsv"), "21\tjet air\n22\tplate storm\n");
+    StringBuilder extraRun = new StringBuilder();
+    StringBuilder recorded = new StringBuilder();
+    for (String qid : List.of("21", "22")) {
+      for (int d = 0; d < 12; d++) {
+        extraRun.append(qid).append(" Q0 e").append(d).append(' ').append(d + 1).append(' ')
+            .append(12 - d).append(" bm25\n");
+        if (d % 2 == 0) {
+          recorded.append(qid).append(" Q0 e").append(d).append(' ').append(d / 2 + 1)
+              .append(' ').append(d).append(" rec\n");
+        }
+      }
+    }
+    Files.writeString(extra.resolve("run.txt"), extraRun);
+    Files.writeString(dir.resolve("data/extra.rec.run"), recorded);
     // unlabeled pool queries; "heat plate" is a test query and must stay out of the pool
     Files.writeString(dir.resolve("data/pool-queries.tsv"), "p1\twing air\np2\tstorm cloud"
         + " rain\np3\tjet flight\np4\theat plate\np5\tlift and drag\n");
@@ -142,10 +162,14 @@ class PipelineTest {
         + " \"pool\": {\"queries\": [\"pool-queries.tsv\"], \"corpus\": [\"train\"],"
         + " \"exclude\": [\"test\"], \"k\": 4, \"random\": 1},"
         + " \"teachers\": [{\"model\": \"minilm\", \"maxLength\": 32}],"
+        + " \"lists\": [{\"name\": \"extra\", \"dataset\": \"extra\", \"topK\": 6,"
+        + " \"teachers\": [{\"model\": \"minilm\", \"maxLength\": 32},"
+        + " {\"run\": \"extra.rec.run\", \"weight\": 0.5}]}],"
         + " \"student\": {\"init\": \"tiny-student\"},"
         + " \"distill\": [{\"steps\": 20, \"queries\": 2, \"group\": 4, \"learningRate\":"
         + " 1e-3, \"headLearningRate\": 1e-2, \"maxLength\": 32}, {\"steps\": 10,"
-        + " \"queries\": 2, \"group\": 4, \"learningRate\": 1e-4, \"maxLength\": 32}],"
+        + " \"queries\": 2, \"group\": 4, \"learningRate\": 1e-4, \"maxLength\": 32,"
+        + " \"data\": {\"pool\": 1, \"extra\": 3}}],"
         + " \"finetune\": {\"steps\": 10, \"batch\": 2, \"learningRate\": 1e-3,"
         + " \"maxLength\": 48},"
         + " \"decoderTeacher\": {\"size\": \"tiny\", \"clicks\": {\"sessions\": 5},"
@@ -153,6 +177,26 @@ class PipelineTest {
         + " 4, \"batch\": 2, \"maxLength\": 48}, \"score\": {\"batch\": 4, \"maxLength\": 48},"
         + " \"withoutCpt\": true}, \"testLlmRun\": \"llm.run\"}");
     return config;
+  }
+
+  @Test
+  void aListSourceThatSharesAQueryWithTheTestSetOrAnUnknownSourceIsRefused() throws IOException {
+    Path config = rankingFixture();
+    String cfg = Files.readString(config);
+    // the test collection's query "heat plate" under another id
+    Files.writeString(dir.resolve("data/extra/queries.tsv"), "21\tjet air\n22\tHeat, plate\n");
+    CliTest.Result r = CliTest.run("pipeline", "--data", dir.resolve("data").toString(), "--out",
+        dir.resolve("run").toString(), "--stages", "ranking", "--config", config.toString());
+    assertEquals(2, r.code(), r.err());
+    assertTrue(r.err().contains("lists 'extra': query 22 is a query of the test collection"),
+        r.err());
+    Files.writeString(dir.resolve("data/extra/queries.tsv"), "21\tjet air\n22\tplate storm\n");
+    Files.writeString(config, cfg.replace("\"extra\": 3", "\"extar\": 3"));
+    CliTest.Result u = CliTest.run("pipeline", "--data", dir.resolve("data").toString(), "--out",
+        dir.resolve("run").toString(), "--stages", "ranking", "--config", config.toString());
+    assertEquals(2, u.code(), u.err());
+    assertTrue(u.err().contains("names 'extar', which is neither the pool nor one of 'lists'"
+        + " [extra]"), u.err());
   }
 
   /**
@@ -221,6 +265,20 @@ class PipelineTest {
     assertEquals(firstStamp, Files.getLastModifiedTime(first).toMillis(), "the phase finished"
         + " before the kill is skipped");
     assertFalse(Files.exists(dir.resolve("run/student/distill-2.partial")));
+    // the list source: its teacher scored the first stage's top 6 of each of its queries, and
+    // the second phase drew from the pool once and from the lists three times an epoch
+    assertEquals(2 * 6, Files.readAllLines(dir.resolve("run/lists/extra/minilm/scores.tsv"))
+        .size());
+    com.fasterxml.jackson.databind.JsonNode sources = new com.fasterxml.jackson.databind
+        .ObjectMapper().readTree(dir.resolve("run/student/distill-2/manifest.json").toFile())
+        .path("metrics").path("sources");
+    assertEquals(4, sources.path("pool").path("queries").asInt(), sources.toString());
+    assertEquals(2, sources.path("extra").path("queries").asInt(), sources.toString());
+    assertEquals(3, sources.path("extra").path("repeat").asInt(), sources.toString());
+    List<String> firstSources = new ArrayList<>();
+    new com.fasterxml.jackson.databind.ObjectMapper().readTree(first.toFile()).path("metrics")
+        .path("sources").fieldNames().forEachRemaining(firstSources::add);
+    assertEquals(List.of("pool"), firstSources, "a phase without 'data' learns from the pool");
     for (String stage : List.of("pool", "teacher/minilm", "student/distill-2", "final",
         "student/finetune", "teacher/cpt", "teacher/sft", "teacher/score",
         "teacher/sft-without-cpt", "rerank/test")) {
@@ -240,7 +298,9 @@ class PipelineTest {
         "| student fine-tuned on labels |", "| decoder teacher (CPT + SFT) |",
         "| decoder teacher without CPT |", "| final student (distilled), fp32 |",
         "| final student (distilled), int8 |", "| LLM reranker (RankVicuna-7B, evaluation row) |",
-        "learning-curve.png", "scores-teacher.png", "loss-students.png", "The pool: 4 queries")) {
+        "learning-curve.png", "scores-teacher.png", "loss-students.png", "The pool: 4 queries",
+        "The lists 'extra': 2 queries of extra, 12 pairs, 2 teachers",
+        "(from extra 2 queries x3, pool 4 queries x1)")) {
       assertTrue(report.contains(row), row + " in\n" + report);
     }
     for (String png : List.of("learning-curve.png", "scores-teacher.png", "scores-distilled.png",

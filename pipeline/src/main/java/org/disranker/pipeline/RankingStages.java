@@ -114,15 +114,25 @@ public final class RankingStages {
     int topK = cfg.path("topK").asInt(100);
     int maxLength = cfg.path("maxLength").asInt(256);
 
-    StageRunner.Result pool = pool(seed);
+    StageRunner.Result pool = cfg.has("pool") ? pool(seed) : null;
     Map<String, StageRunner.Result> teachers = new LinkedHashMap<>();
-    for (JsonNode t : cfg.path("teachers")) {
-      teachers.put(t.path("model").asText(), scorePool(t, pool));
+    if (pool != null) {
+      for (JsonNode t : cfg.path("teachers")) {
+        teachers.put(t.path("model").asText(), scorePool(t, pool));
+      }
+      if (teachers.isEmpty()) {
+        throw new IllegalArgumentException(configFile + ": no 'teachers' for the pool");
+      }
     }
-    if (teachers.isEmpty()) {
-      throw new IllegalArgumentException(configFile + ": no 'teachers'");
+    Map<String, ListSource> lists = lists(testDir);
+    if (pool == null && lists.isEmpty()) {
+      throw new IllegalArgumentException(configFile + ": neither a 'pool' nor 'lists' to learn"
+          + " from");
     }
-    List<StageRunner.Result> phases = distill(pool, teachers, seed);
+    // the bi-encoders that taught, each shown as a ranker of the test collection
+    java.util.Set<String> teacherModels = new java.util.LinkedHashSet<>(teachers.keySet());
+    lists.values().forEach(l -> teacherModels.addAll(l.models()));
+    List<StageRunner.Result> phases = distill(pool, teachers, lists, seed);
     StageRunner.Result last = phases.get(phases.size() - 1);
     StageRunner.Result fin = runner.run("final", Map.of("from", last.name()),
         List.of(last.dir()), dir -> {
@@ -137,7 +147,7 @@ public final class RankingStages {
     Map<String, Object> rrCfg = new LinkedHashMap<>();
     rrCfg.put("topK", topK);
     rrCfg.put("maxLength", maxLength);
-    rrCfg.put("teachers", teachers.keySet().toString());
+    rrCfg.put("teachers", teacherModels.toString());
     List<Path> rrInputs = new ArrayList<>(List.of(testDir, fin.dir()));
     if (ft != null) {
       rrInputs.add(ft.dir());
@@ -149,7 +159,7 @@ public final class RankingStages {
           Map<String, Object> m = new LinkedHashMap<>();
           TrecRuns.write(dir.resolve("bm25.run"), d.firstStage(), "bm25");
           zeroShot(pairs, BiEncoder.Spec.MINILM, dir.resolve("minilm-zero-shot.run"), m);
-          for (String t : teachers.keySet()) {
+          for (String t : teacherModels) {
             if (!t.equals("minilm")) {
               zeroShot(pairs, BiEncoder.Spec.named(t), dir.resolve(t + "-zero-shot.run"), m);
             }
@@ -170,7 +180,7 @@ public final class RankingStages {
     Map<String, Path> runs = new LinkedHashMap<>();
     runs.put("BM25", rr.dir().resolve("bm25.run"));
     runs.put("zero-shot MiniLM (bi-encoder)", rr.dir().resolve("minilm-zero-shot.run"));
-    for (String t : teachers.keySet()) {
+    for (String t : teacherModels) {
       if (!t.equals("minilm")) {
         runs.put("teacher " + t + " (zero-shot bi-encoder)", rr.dir().resolve(t
             + "-zero-shot.run"));
@@ -199,8 +209,8 @@ public final class RankingStages {
     }
     String testName = testDir.getFileName().toString();
     StringBuilder sb = new StringBuilder(report(evals, testName));
-    sb.append(String.format(Locale.ROOT, "%nThe pool: %s. Distillation: %s.%n",
-        poolSummary(pool), phaseSummary(phases)));
+    sb.append(String.format(Locale.ROOT, "%n%s. Distillation: %s.%n",
+        sourceSummary(pool, lists), phaseSummary(phases)));
     if (decoder != null) {
       JsonNode c = decoder.cptMetrics();
       sb.append(String.format(Locale.ROOT, "%nDecoder teacher CPT on %d simulated click records:"
@@ -208,7 +218,7 @@ public final class RankingStages {
           c.path("heldOutPerplexityBefore").asDouble(), c.path("heldOutPerplexityAfter")
           .asDouble()));
     }
-    sb.append(figures(read, teachers.keySet(), phases, ft, decoder));
+    sb.append(figures(read, teacherModels, phases, ft, decoder));
     return sb.toString();
   }
 
@@ -305,7 +315,7 @@ public final class RankingStages {
 
   /** The distillation phases, each from the model of the one before. */
   private List<StageRunner.Result> distill(StageRunner.Result pool,
-      Map<String, StageRunner.Result> teachers, long seed) {
+      Map<String, StageRunner.Result> teachers, Map<String, ListSource> lists, long seed) {
     JsonNode st = cfg.path("student");
     JsonNode val = cfg.path("validation");
     List<StageRunner.Result> done = new ArrayList<>();
@@ -318,15 +328,26 @@ public final class RankingStages {
       c.put("student", st.toString());
       c.put("validation", val.toString());
       c.put("teachers", cfg.path("teachers").toString());
-      List<Path> inputs = new ArrayList<>(List.of(pool.dir()));
-      teachers.values().forEach(t -> inputs.add(t.dir()));
+      Map<String, Integer> data = data(ph, pool, lists);
+      List<Path> inputs = new ArrayList<>();
+      if (data.containsKey("pool")) {
+        inputs.add(pool.dir());
+        teachers.values().forEach(t -> inputs.add(t.dir()));
+      }
+      for (String name : data.keySet()) {
+        ListSource l = lists.get(name);
+        if (l != null) {
+          c.put("lists." + name, l.config());
+          inputs.add(l.dataset());
+          l.parts().forEach(x -> inputs.add(x.file()));
+        }
+      }
       if (before != null) {
         inputs.add(before.dir());
       }
       // each phase draws its own batches: phase N samples with seed + N - 1
       long phaseSeed = seed + n - 1;
       done.add(runner.run("student/distill-" + n, c, inputs, dir -> {
-        Dataset p = Datasets.open(pool.dir(), null);
         String normalize = ph.path("normalize").asText("zscore");
         DistillConfig dc = new DistillConfig(ph.path("loss").asText("hybrid"),
             ph.path("beta").asDouble(0.4), ph.path("temperature").asDouble(1),
@@ -337,15 +358,35 @@ public final class RankingStages {
             ph.path("maxGradNorm").asDouble(1.0), ph.path("maxLength").asInt(128),
             ph.path("freeze").asText("none"), normalize, phaseSeed, ph.path("checkpointEvery")
             .asInt(50));
-        List<TeacherSignal.Group> groups = ensemble(teachers, normalize).groups(
-            p.queries().keySet(), p.documents().keySet(), dc.group());
+        Map<String, Query> queries = new LinkedHashMap<>();
+        Map<String, Document> docs = new LinkedHashMap<>();
+        List<TeacherSignal.Group> groups = new ArrayList<>();
+        Map<String, Object> perSource = new LinkedHashMap<>();
+        for (Map.Entry<String, Integer> e : data.entrySet()) {
+          Dataset d = Datasets.open(e.getKey().equals("pool") ? pool.dir()
+              : lists.get(e.getKey()).dataset(), null);
+          TeacherSignal signal = e.getKey().equals("pool") ? ensemble(teachers, normalize)
+              : lists.get(e.getKey()).signal(normalize);
+          List<TeacherSignal.Group> g = signal.groups(d.queries().keySet(),
+              d.documents().keySet(), dc.group());
+          merge(queries, d.queries(), Query::text, e.getKey(), "query");
+          merge(docs, d.documents(), Document::body, e.getKey(), "passage");
+          for (int k = 0; k < e.getValue(); k++) {
+            groups.addAll(g);
+          }
+          Map<String, Object> src = new LinkedHashMap<>();
+          src.put("queries", g.size());
+          src.put("repeat", e.getValue());
+          perSource.put(e.getKey(), src);
+        }
         BertCheckpoint init = before == null ? initialStudent(st)
             : BertCheckpoint.load(before.dir().resolve("model"));
-        TrainLoop.Result r = new Distiller(dc, Devices.best()).train(init, groups, p.queries(),
-            p.documents(), validation(val, dc.maxLength()), dir, null, -1);
+        TrainLoop.Result r = new Distiller(dc, Devices.best()).train(init, groups, queries,
+            docs, validation(val, dc.maxLength()), dir, null, -1);
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("steps", r.steps());
         m.put("queries", groups.size());
+        m.put("sources", perSource);
         m.put("pairsSeen", (long) r.steps() * dc.queries() * dc.group());
         m.put("tokensPerSecond", r.tokensPerSecond());
         if (!r.validation().isEmpty()) {
@@ -360,6 +401,223 @@ public final class RankingStages {
       throw new IllegalArgumentException(configFile + ": no 'distill' phases");
     }
     return done;
+  }
+
+  /**
+   * What a phase learns from ({@code data}): each source (the {@code pool}, or a name of {@code
+   * lists}) with how many times its queries enter an epoch. Without {@code data}, the pool once.
+   */
+  private Map<String, Integer> data(JsonNode ph, StageRunner.Result pool,
+      Map<String, ListSource> lists) {
+    Map<String, Integer> out = new LinkedHashMap<>();
+    JsonNode d = ph.get("data");
+    if (d == null) {
+      if (pool == null) {
+        throw new IllegalArgumentException(configFile + ": a distill phase without 'data' learns"
+            + " from the pool, and there is no 'pool'");
+      }
+      out.put("pool", 1);
+      return out;
+    }
+    if (!d.isObject() || d.isEmpty()) {
+      throw new IllegalArgumentException(configFile + ": distill 'data' must be an object of"
+          + " sources and repeats, e.g. {\"pool\": 1, \"dl22\": 8}");
+    }
+    d.fields().forEachRemaining(e -> {
+      String name = e.getKey();
+      if (name.equals("pool") ? pool == null : !lists.containsKey(name)) {
+        throw new IllegalArgumentException(configFile + ": distill 'data' names '" + name
+            + "', which is neither the pool nor one of 'lists' " + lists.keySet());
+      }
+      if (!e.getValue().canConvertToInt() || e.getValue().asInt() < 1) {
+        throw new IllegalArgumentException(configFile + ": distill 'data." + name + "' must be a"
+            + " whole number of repeats, at least 1");
+      }
+      out.put(name, e.getValue().asInt());
+    });
+    return out;
+  }
+
+  /** Adds {@code from} to {@code into}; the same id with another text is an error. */
+  private <T> void merge(Map<String, T> into, Map<String, T> from,
+      java.util.function.Function<T, String> text, String source, String what) {
+    from.forEach((id, v) -> {
+      T old = into.putIfAbsent(id, v);
+      if (old != null && !text.apply(old).equals(text.apply(v))) {
+        throw new IllegalArgumentException(configFile + ": " + what + " id '" + id + "' of "
+            + source + " has another text in an earlier source of the same phase");
+      }
+    });
+  }
+
+  /** One teacher of a candidate-list source: a score file or a recorded TREC run. */
+  record Part(Path file, boolean recordedRun, double weight) {}
+
+  /**
+   * A collection's own candidate lists scored by teachers, a distillation source beside the
+   * pool: the hard lists of the queries of a TREC DL year, where every candidate was retrieved
+   * from the full collection for that query.
+   */
+  record ListSource(String name, Path dataset, Map<String, List<String>> pairs,
+      List<Part> parts, List<String> models, TeacherSignal.Missing missing, String config) {
+    /** The teachers' ensemble, each normalised per query first, kept to the list's pairs. */
+    TeacherSignal signal(String normalize) {
+      List<TeacherSignal> ts = new ArrayList<>();
+      double[] w = new double[parts.size()];
+      for (int i = 0; i < parts.size(); i++) {
+        Part x = parts.get(i);
+        ts.add((x.recordedRun() ? TeacherSignal.fromRun(x.file(), "score")
+            : TeacherSignal.fromScoreFile(x.file())).normalized(normalize));
+        w[i] = x.weight();
+      }
+      TeacherSignal s = ts.size() == 1 ? ts.get(0) : TeacherSignal.ensemble(ts, w, missing)
+          .normalized(normalize);
+      return s.onlyPairs(pairs);
+    }
+
+    int pairCount() {
+      return pairs.values().stream().mapToInt(List::size).sum();
+    }
+  }
+
+  /** The config's {@code lists}: each scored by its bi-encoder teachers in its own stage. */
+  private Map<String, ListSource> lists(Path testDir) {
+    Map<String, ListSource> out = new LinkedHashMap<>();
+    if (!cfg.has("lists")) {
+      return out;
+    }
+    Dataset test = Datasets.open(testDir, null);
+    java.util.Set<String> testTexts = new java.util.HashSet<>();
+    test.queries().values().forEach(q -> testTexts.add(PoolBuilder.normalize(q.text())));
+    JsonNode val = cfg.path("validation").path("dataset");
+    Dataset validation = val.isTextual() ? Datasets.open(dataPath(val.asText()), null) : null;
+    for (JsonNode l : cfg.path("lists")) {
+      String name = l.path("name").asText("");
+      if (name.isEmpty() || name.equals("pool") || out.containsKey(name)) {
+        throw new IllegalArgumentException(configFile + ": every entry of 'lists' needs its own"
+            + " 'name' (not 'pool'), found '" + name + "'");
+      }
+      Path ds = dataPath(l.path("dataset").asText(""));
+      Dataset d = Datasets.open(ds, null);
+      for (Query q : d.queries().values()) {
+        if (test.queries().containsKey(q.id()) || testTexts.contains(PoolBuilder.normalize(
+            q.text()))) {
+          throw new IllegalArgumentException(configFile + ": lists '" + name + "': query "
+              + q.id() + " is a query of the test collection");
+        }
+        if (validation != null && validation.queries().containsKey(q.id())) {
+          throw new IllegalArgumentException(configFile + ": lists '" + name + "': query "
+              + q.id() + " is a query of the validation collection");
+        }
+      }
+      String candidates = l.path("candidates").asText("firstStage");
+      int k = l.path("topK").asInt(100);
+      Map<String, List<String>> pairs = listPairs(d, candidates, k, test.documents().keySet());
+      List<Part> parts = new ArrayList<>();
+      List<String> models = new ArrayList<>();
+      for (JsonNode t : l.path("teachers")) {
+        double w = t.path("weight").asDouble(1);
+        if (t.has("model")) {
+          String model = t.path("model").asText();
+          models.add(model);
+          parts.add(new Part(scoreList(name, ds, t, candidates, k, testDir).dir()
+              .resolve("scores.tsv"), false, w));
+        } else if (t.has("run")) {
+          Path run = dataPath(t.path("run").asText());
+          if (!Files.isRegularFile(run)) {
+            throw new IllegalArgumentException(configFile + ": lists '" + name + "': no run file "
+                + run);
+          }
+          parts.add(new Part(run, true, w));
+        } else {
+          throw new IllegalArgumentException(configFile + ": lists '" + name + "': a teacher"
+              + " needs 'model' (a bi-encoder) or 'run' (a recorded TREC run)");
+        }
+      }
+      if (models.isEmpty()) {
+        throw new IllegalArgumentException(configFile + ": lists '" + name + "' needs a 'model'"
+            + " teacher, which scores every pair (a recorded run scores only its own top k)");
+      }
+      TeacherSignal.Missing missing = switch (l.path("missing").asText("min")) {
+        case "min" -> TeacherSignal.Missing.MIN;
+        case "skip" -> TeacherSignal.Missing.SKIP;
+        default -> throw new IllegalArgumentException(configFile + ": lists '" + name
+            + "': 'missing' must be min or skip");
+      };
+      out.put(name, new ListSource(name, ds, pairs, parts, models, missing, l.toString()));
+    }
+    return out;
+  }
+
+  /**
+   * A collection's candidate lists: {@code all} its candidates (TREC DL's union of the first-stage
+   * runs) or its {@code firstStage} top k; the test collection's passages left out.
+   */
+  static Map<String, List<String>> listPairs(Dataset d, String candidates, int k,
+      java.util.Set<String> excludedDocs) {
+    Map<String, List<String>> out = new LinkedHashMap<>();
+    switch (candidates) {
+      case "all" -> {
+        if (d.pool().isEmpty()) {
+          throw new IllegalArgumentException(d.name() + " has no candidate pool; use"
+              + " 'candidates': 'firstStage'");
+        }
+        d.pool().forEach((q, l) -> out.put(q, l));
+      }
+      case "firstStage" -> {
+        if (!d.hasFirstStage()) {
+          throw new IllegalArgumentException(d.name() + " has no first-stage run");
+        }
+        for (String q : d.firstStage().queryIds()) {
+          List<String> l = new ArrayList<>();
+          for (ScoredDoc sd : d.firstStage().get(q)) {
+            if (l.size() == k) {
+              break;
+            }
+            l.add(sd.docid());
+          }
+          out.put(q, l);
+        }
+      }
+      default -> throw new IllegalArgumentException("'candidates' must be all or firstStage, not"
+          + " '" + candidates + "'");
+    }
+    out.replaceAll((q, l) -> l.stream().filter(x -> !excludedDocs.contains(x)
+        && d.documents().containsKey(x)).toList());
+    out.values().removeIf(List::isEmpty);
+    return out;
+  }
+
+  /** One bi-encoder teacher scores a list source's pairs (resumable, like the pool's). */
+  private StageRunner.Result scoreList(String name, Path ds, JsonNode t, String candidates,
+      int k, Path testDir) {
+    String model = t.path("model").asText();
+    Map<String, Object> c = asMap(t);
+    c.put("candidates", candidates);
+    c.put("topK", k);
+    return runner.run("lists/" + name + "/" + model, c, List.of(ds, testDir), dir -> {
+      Dataset d = Datasets.open(ds, null);
+      Map<String, List<String>> pairs = listPairs(d, candidates, k,
+          Datasets.open(testDir, null).documents().keySet());
+      List<List<PairText>> texts = new ArrayList<>();
+      pairs.forEach((q, l) -> {
+        List<PairText> x = new ArrayList<>();
+        for (String id : l) {
+          Document doc = d.documents().get(id);
+          x.add(new PairText(q, id, d.queries().get(q).text(), doc.title(), doc.body()));
+        }
+        texts.add(x);
+      });
+      ScorerSpec spec = ScorerSpec.biEncoder(model, t.path("maxLength").asInt(192),
+          t.path("batch").asInt(32), 0);
+      PoolScorer.Result r;
+      try (QueryScorer s = spec.open()) {
+        r = PoolScorer.score(texts, s, dir.resolve("scores.tsv"), Map.of("spec",
+            spec.toString()), null, -1);
+      }
+      return Map.of("queries", pairs.size(), "pairs", r.pairs(), "pairsPerSecond",
+          r.pairsPerSecond());
+    });
   }
 
   /** The starting student: MiniLM or a folder, with the config's changes. */
@@ -466,20 +724,32 @@ public final class RankingStages {
     m.put(name + ".pairsPerSecond", scores.length / ((System.nanoTime() - t0) / 1e9));
   }
 
-  private static String poolSummary(StageRunner.Result pool) {
-    JsonNode m = pool.metrics();
-    return String.format(Locale.ROOT, "%d queries, %d pairs over %d passages (%d queries and %d"
-        + " passages of the test collection kept out)", m.path("queries").asInt(),
-        m.path("pairs").asInt(), m.path("passages").asInt(), m.path("excludedQueries").asInt(),
-        m.path("excludedPassages").asInt());
+  private static String sourceSummary(StageRunner.Result pool, Map<String, ListSource> lists) {
+    List<String> parts = new ArrayList<>();
+    if (pool != null) {
+      JsonNode m = pool.metrics();
+      parts.add(String.format(Locale.ROOT, "The pool: %d queries, %d pairs over %d passages (%d"
+          + " queries and %d passages of the test collection kept out)", m.path("queries").asInt(),
+          m.path("pairs").asInt(), m.path("passages").asInt(), m.path("excludedQueries").asInt(),
+          m.path("excludedPassages").asInt()));
+    }
+    lists.values().forEach(l -> parts.add(String.format(Locale.ROOT, "The lists '%s': %d queries"
+        + " of %s, %d pairs, %d teacher%s", l.name(), l.pairs().size(), l.dataset().getFileName(),
+        l.pairCount(), l.parts().size(), l.parts().size() == 1 ? "" : "s")));
+    return String.join(". ", parts);
   }
 
   private static String phaseSummary(List<StageRunner.Result> phases) {
     List<String> parts = new ArrayList<>();
     for (StageRunner.Result r : phases) {
       JsonNode m = r.metrics();
-      parts.add(String.format(Locale.ROOT, "%s: %d steps, %d pairs seen, %.1fM tokens, %.0f"
+      List<String> from = new ArrayList<>();
+      m.path("sources").fields().forEachRemaining(e -> from.add(String.format(Locale.ROOT,
+          "%s %d queries x%d", e.getKey(), e.getValue().path("queries").asInt(),
+          e.getValue().path("repeat").asInt())));
+      parts.add(String.format(Locale.ROOT, "%s: %d steps, %d pairs seen%s, %.1fM tokens, %.0f"
           + " tokens/s, %.0f s", r.name(), m.path("steps").asInt(), m.path("pairsSeen").asLong(),
+          from.isEmpty() ? "" : " (from " + String.join(", ", from) + ")",
           m.path("tokens").asLong() / 1e6, m.path("tokensPerSecond").asDouble(), r.seconds()));
     }
     return String.join("; ", parts);

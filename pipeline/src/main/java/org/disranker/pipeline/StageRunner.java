@@ -25,9 +25,10 @@ import org.disranker.core.io.FileTrees;
  * {@code NAME} with a {@code manifest.json} (stage, config, input fingerprints, start time,
  * seconds, metrics). A run killed mid-stage therefore leaves no folder that looks finished: the
  * next run removes the partial folder and does the stage again. Input fingerprints are the size
- * and modification time of every file under each input path; files inside the run directory are
- * named relative to it ({@code ./pool/run.txt}), so a run directory copied or moved with its
- * modification times ({@code cp -a}, {@code rsync -a}) is still up to date.
+ * and a SHA-256 digest of every file under each input path, so a stage is redone when an input's
+ * content changes and not when only its modification time does (a fresh copy of the shared data,
+ * a checkout); files inside the run directory are named relative to it ({@code ./pool/run.txt}),
+ * so a run directory copied or moved elsewhere is still up to date.
  */
 public final class StageRunner {
   static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
@@ -98,6 +99,24 @@ public final class StageRunner {
     }
   }
 
+  /** {@code size:sha256} of a file (the first 16 bytes of the digest, in hex). */
+  static String digest(Path f) throws IOException {
+    long size = Files.size(f);
+    java.security.MessageDigest md;
+    try {
+      md = java.security.MessageDigest.getInstance("SHA-256");
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+    try (var in = Files.newInputStream(f)) {
+      byte[] buf = new byte[1 << 16];
+      for (int n; (n = in.read(buf)) > 0; ) {
+        md.update(buf, 0, n);
+      }
+    }
+    return size + ":" + java.util.HexFormat.of().formatHex(md.digest(), 0, 16);
+  }
+
   static Map<String, String> fingerprints(Path runDir, List<Path> inputs) {
     Map<String, String> out = new TreeMap<>();
     Path root = runDir.toAbsolutePath().normalize();
@@ -110,7 +129,7 @@ public final class StageRunner {
         for (Path f : s.filter(Files::isRegularFile).sorted().toList()) {
           String key = f.startsWith(root) ? "./" + root.relativize(f).toString()
               .replace('\\', '/') : f.toString();
-          out.put(key, Files.size(f) + "@" + Files.getLastModifiedTime(f).toMillis());
+          out.put(key, digest(f));
         }
       } catch (IOException e) {
         throw new UncheckedIOException(e);

@@ -68,6 +68,12 @@ class StageRunnerTest {
     Files.setLastModifiedTime(out, FileTime.fromMillis(Files.getLastModifiedTime(out)
         .toMillis() + 5000));
     runBoth(b, first, second);
+    assertEquals(1, second.get(), "a new modification time alone (a fresh copy) changes nothing");
+    // the same size, another content, the old modification time
+    FileTime t = Files.getLastModifiedTime(out);
+    Files.writeString(out, "THREE");
+    Files.setLastModifiedTime(out, t);
+    runBoth(b, first, second);
     assertEquals(1, first.get());
     assertEquals(2, second.get(), "a changed input reruns the stage that reads it");
     String manifest = Files.readString(b.resolve("use").resolve("manifest.json"));

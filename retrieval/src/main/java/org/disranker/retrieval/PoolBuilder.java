@@ -194,7 +194,7 @@ public final class PoolBuilder {
   }
 
   /** Lower case, runs of non-alphanumerics to one space: how query texts are compared. */
-  static String normalize(String text) {
+  public static String normalize(String text) {
     return text.toLowerCase(Locale.ROOT).replaceAll("[^\\p{L}\\p{N}]+", " ").strip();
   }
 }

@@ -291,6 +291,31 @@ public final class TeacherSignal {
   }
 
   /**
+   * The same signal restricted to the given pairs, query by query: what an ensemble with a
+   * recorded run (whose own top k reaches beyond a candidate list) keeps of a list.
+   */
+  public TeacherSignal onlyPairs(Map<String, ? extends java.util.Collection<String>> keep) {
+    Map<String, Map<String, Float>> out = new LinkedHashMap<>();
+    scores.forEach((q, s) -> {
+      java.util.Collection<String> k = keep.get(q);
+      if (k == null) {
+        return;
+      }
+      Set<String> wanted = k instanceof Set<String> set ? set : new java.util.HashSet<>(k);
+      Map<String, Float> m = new LinkedHashMap<>();
+      s.forEach((d, v) -> {
+        if (wanted.contains(d)) {
+          m.put(d, v);
+        }
+      });
+      if (!m.isEmpty()) {
+        out.put(q, m);
+      }
+    });
+    return new TeacherSignal(out);
+  }
+
+  /**
    * One group per query of {@code queries} with at least {@code minSize} scored documents that
    * have text, in the signal's order.
    */

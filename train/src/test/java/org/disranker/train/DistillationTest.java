@@ -168,6 +168,13 @@ class DistillationTest {
         TeacherSignal.Missing.SKIP).scores();
     assertEquals(-1f, skip.get("q").get("d3"), 1e-6f);
     assertEquals(min.get("q").get("d2"), skip.get("q").get("d2"));
+    // kept to a candidate list: other pairs and queries go, the kept scores stay as they were
+    var kept = TeacherSignal.ensemble(List.of(ta, tb), new double[] {1, 3},
+        TeacherSignal.Missing.MIN).onlyPairs(Map.of("q", List.of("d3", "d1", "x"),
+        "s", List.of("d1"))).scores();
+    assertEquals(Set.of("q"), kept.keySet());
+    assertEquals(List.of("d1", "d3"), List.copyOf(kept.get("q").keySet()));
+    assertEquals(min.get("q").get("d3"), kept.get("q").get("d3"));
   }
 
   @Test
