@@ -267,18 +267,26 @@ public final class RankingStages {
     });
   }
 
-  /** The pairs of a pool, one list per query. */
+  /** The pairs of a pool (its first stage), one list per query. */
   static List<List<PairText>> pairs(Dataset pool) {
-    List<List<PairText>> out = new ArrayList<>();
+    Map<String, List<String>> lists = new LinkedHashMap<>();
     for (String q : pool.firstStage().queryIds()) {
+      lists.put(q, pool.firstStage().get(q).stream().map(ScoredDoc::docid).toList());
+    }
+    return pairs(pool, lists);
+  }
+
+  /** The texts of the given documents of each query, one list per query. */
+  static List<List<PairText>> pairs(Dataset d, Map<String, List<String>> lists) {
+    List<List<PairText>> out = new ArrayList<>();
+    lists.forEach((q, ids) -> {
       List<PairText> l = new ArrayList<>();
-      for (ScoredDoc sd : pool.firstStage().get(q)) {
-        Document doc = pool.documents().get(sd.docid());
-        l.add(new PairText(q, sd.docid(), pool.queries().get(q).text(), doc.title(),
-            doc.body()));
+      for (String id : ids) {
+        Document doc = d.documents().get(id);
+        l.add(new PairText(q, id, d.queries().get(q).text(), doc.title(), doc.body()));
       }
       out.add(l);
-    }
+    });
     return out;
   }
 
@@ -309,8 +317,14 @@ public final class RankingStages {
           .resolve("scores.tsv")).normalized(normalize));
       w[i++] = t.path("weight").asDouble(1);
     }
-    return parts.size() == 1 ? parts.get(0) : TeacherSignal.ensemble(parts, w,
-        TeacherSignal.Missing.SKIP).normalized(normalize);
+    return combine(parts, w, TeacherSignal.Missing.SKIP, normalize);
+  }
+
+  /** Teachers already normalised per query: one as it is, several as a normalised ensemble. */
+  static TeacherSignal combine(List<TeacherSignal> parts, double[] w,
+      TeacherSignal.Missing missing, String normalize) {
+    return parts.size() == 1 ? parts.get(0) : TeacherSignal.ensemble(parts, w, missing)
+        .normalized(normalize);
   }
 
   /** The distillation phases, each from the model of the one before. */
@@ -470,9 +484,7 @@ public final class RankingStages {
             : TeacherSignal.fromScoreFile(x.file())).normalized(normalize));
         w[i] = x.weight();
       }
-      TeacherSignal s = ts.size() == 1 ? ts.get(0) : TeacherSignal.ensemble(ts, w, missing)
-          .normalized(normalize);
-      return s.onlyPairs(pairs);
+      return combine(ts, w, missing, normalize).onlyPairs(pairs);
     }
 
     int pairCount() {
@@ -520,8 +532,8 @@ public final class RankingStages {
         if (t.has("model")) {
           String model = t.path("model").asText();
           models.add(model);
-          parts.add(new Part(scoreList(name, ds, t, candidates, k, testDir).dir()
-              .resolve("scores.tsv"), false, w));
+          parts.add(new Part(scoreList(name, d, pairs, t, candidates, k, List.of(ds, testDir))
+              .dir().resolve("scores.tsv"), false, w));
         } else if (t.has("run")) {
           Path run = dataPath(t.path("run").asText());
           if (!Files.isRegularFile(run)) {
@@ -588,31 +600,22 @@ public final class RankingStages {
     return out;
   }
 
-  /** One bi-encoder teacher scores a list source's pairs (resumable, like the pool's). */
-  private StageRunner.Result scoreList(String name, Path ds, JsonNode t, String candidates,
-      int k, Path testDir) {
+  /**
+   * One bi-encoder teacher scores a list source's pairs (resumable, like the pool's); the pairs
+   * follow from the stage's inputs (the collection, the test collection) and the list's config.
+   */
+  private StageRunner.Result scoreList(String name, Dataset d, Map<String, List<String>> pairs,
+      JsonNode t, String candidates, int k, List<Path> inputs) {
     String model = t.path("model").asText();
     Map<String, Object> c = asMap(t);
     c.put("candidates", candidates);
     c.put("topK", k);
-    return runner.run("lists/" + name + "/" + model, c, List.of(ds, testDir), dir -> {
-      Dataset d = Datasets.open(ds, null);
-      Map<String, List<String>> pairs = listPairs(d, candidates, k,
-          Datasets.open(testDir, null).documents().keySet());
-      List<List<PairText>> texts = new ArrayList<>();
-      pairs.forEach((q, l) -> {
-        List<PairText> x = new ArrayList<>();
-        for (String id : l) {
-          Document doc = d.documents().get(id);
-          x.add(new PairText(q, id, d.queries().get(q).text(), doc.title(), doc.body()));
-        }
-        texts.add(x);
-      });
+    return runner.run("lists/" + name + "/" + model, c, inputs, dir -> {
       ScorerSpec spec = ScorerSpec.biEncoder(model, t.path("maxLength").asInt(192),
           t.path("batch").asInt(32), 0);
       PoolScorer.Result r;
       try (QueryScorer s = spec.open()) {
-        r = PoolScorer.score(texts, s, dir.resolve("scores.tsv"), Map.of("spec",
+        r = PoolScorer.score(pairs(d, pairs), s, dir.resolve("scores.tsv"), Map.of("spec",
             spec.toString()), null, -1);
       }
       return Map.of("queries", pairs.size(), "pairs", r.pairs(), "pairsPerSecond",
