@@ -499,8 +499,7 @@ public final class RankingStages {
       return out;
     }
     Dataset test = Datasets.open(testDir, null);
-    java.util.Set<String> testTexts = new java.util.HashSet<>();
-    test.queries().values().forEach(q -> testTexts.add(PoolBuilder.normalize(q.text())));
+    PoolBuilder.Exclusion testQueries = PoolBuilder.Exclusion.of(test.queries().values());
     JsonNode val = cfg.path("validation").path("dataset");
     Dataset validation = val.isTextual() ? Datasets.open(dataPath(val.asText()), null) : null;
     for (JsonNode l : cfg.path("lists")) {
@@ -512,8 +511,7 @@ public final class RankingStages {
       Path ds = dataPath(l.path("dataset").asText(""));
       Dataset d = Datasets.open(ds, null);
       for (Query q : d.queries().values()) {
-        if (test.queries().containsKey(q.id()) || testTexts.contains(PoolBuilder.normalize(
-            q.text()))) {
+        if (testQueries.excludes(q)) {
           throw new IllegalArgumentException(configFile + ": lists '" + name + "': query "
               + q.id() + " is a query of the test collection");
         }

@@ -63,16 +63,11 @@ public final class PoolBuilder {
     if (k < 1) {
       throw new IllegalArgumentException("k must be at least 1");
     }
-    Set<String> badIds = new HashSet<>();
-    Set<String> badTexts = new HashSet<>();
-    for (Query q : excludedQueries) {
-      badIds.add(q.id());
-      badTexts.add(normalize(q.text()));
-    }
+    Exclusion bad = Exclusion.of(excludedQueries);
     List<Query> kept = new ArrayList<>();
     int dropped = 0;
     for (Query q : queries.values()) {
-      if (badIds.contains(q.id()) || badTexts.contains(normalize(q.text()))) {
+      if (bad.excludes(q)) {
         dropped++;
       } else {
         kept.add(q);
@@ -191,6 +186,27 @@ public final class PoolBuilder {
       throw new UncheckedIOException(e);
     }
     return r;
+  }
+
+  /**
+   * The queries of collections kept out of training (test sets): a query is excluded when its id
+   * or its {@link #normalize normalised} text is one of theirs, so that a test query under another
+   * id, or with other case and punctuation, is caught too.
+   */
+  public record Exclusion(Set<String> ids, Set<String> texts) {
+    public static Exclusion of(Collection<Query> queries) {
+      Set<String> ids = new HashSet<>();
+      Set<String> texts = new HashSet<>();
+      for (Query q : queries) {
+        ids.add(q.id());
+        texts.add(normalize(q.text()));
+      }
+      return new Exclusion(Set.copyOf(ids), Set.copyOf(texts));
+    }
+
+    public boolean excludes(Query q) {
+      return ids.contains(q.id()) || texts.contains(normalize(q.text()));
+    }
   }
 
   /** Lower case, runs of non-alphanumerics to one space: how query texts are compared. */
