@@ -76,10 +76,31 @@ class OnnxExportParityTest {
   }
 
   float[] onnxScores(boolean int8) {
+    return onnxScores(int8, 16);
+  }
+
+  float[] onnxScores(boolean int8, int batch) {
     try (OnnxScorer s = OnnxScorer.load(BertOnnxExporter.export(ckpt, int8), 2);
         PairTokenizer tok = new PairTokenizer(ckpt.tokenizerJson(), 256)) {
-      return PairScorer.scoreAll(s, tok, queries, docs, 16, "onnx");
+      return PairScorer.scoreAll(s, tok, queries, docs, batch, "onnx");
     }
+  }
+
+  /**
+   * Activations are quantized per token, so a pair's int8 score is the same alone as in a batch
+   * with other pairs and their padding. With one scale per tensor (ONNX Runtime's
+   * DynamicQuantizeLinear) the scores moved with the batch: 0.061 here, 0.43 sd of the scores.
+   */
+  @Test
+  void int8ScoreDoesNotDependOnTheBatch() {
+    float[] batched = onnxScores(true, 16);
+    float[] alone = onnxScores(true, 1);
+    double max = 0;
+    for (int i = 0; i < alone.length; i++) {
+      max = Math.max(max, Math.abs(batched[i] - alone[i]));
+    }
+    System.out.println("ONNX int8, batch of 16 vs alone, max abs score difference: " + max);
+    assertTrue(max < 1e-4, "max abs difference " + max);
   }
 
   @Test
@@ -97,9 +118,10 @@ class OnnxExportParityTest {
   /**
    * int8 moves each score by little against the spread of the scores, and keeps the order of
    * most pairs of documents of one query (8 per query here). A random unit-scale pooler is a harsh
-   * case: its tanh passes the [CLS] vector's quantization error straight into the score. Measured:
-   * max |diff| 0.41 sd, 0.94 of the pairs kept; a wrong scale or zero point gives errors of several
-   * sd and about half the pairs. The trained student's int8 ranking is compared with fp32's in
+   * case: its tanh passes the [CLS] vector's quantization error straight into the score. Measured
+   * with per-token activation scales: max |diff| 0.30 sd, 0.970 of the pairs kept (one scale per
+   * tensor, as before: 0.41 sd and 0.946, which these bounds refuse); a wrong scale or zero point
+   * gives errors of several sd and about half the pairs. The trained student's int8 ranking is compared with fp32's in
    * the pipeline report.
    */
   @Test
@@ -130,7 +152,7 @@ class OnnxExportParityTest {
     double agree = (double) same / pairs;
     System.out.printf("ONNX int8 vs fp32: max |diff| %.4f, score sd %.4f, pair order kept %.3f%n",
         max, sd, agree);
-    assertTrue(max < 0.6 * sd, "max |diff| " + max + " against a score sd of " + sd);
-    assertTrue(agree >= 0.9, "int8 keeps the order of " + agree + " of the pairs");
+    assertTrue(max < 0.36 * sd, "max |diff| " + max + " against a score sd of " + sd);
+    assertTrue(agree >= 0.96, "int8 keeps the order of " + agree + " of the pairs");
   }
 }

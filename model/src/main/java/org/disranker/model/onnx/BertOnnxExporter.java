@@ -15,10 +15,13 @@ import org.disranker.model.onnx.OnnxBuilder.Attr;
  * output {@code logits} (float, [batch, 1]). The graph is written from the weights, not copied
  * from another file, so any checkpoint this project loads can be exported.
  *
- * <p>With {@code int8}, every MatMul against a weight becomes ONNX Runtime's dynamic
- * quantization pattern: activations quantized per call ({@code DynamicQuantizeLinear}, uint8),
- * weights stored int8 with a symmetric scale per output column, {@code MatMulInteger}, then
- * rescaled to float. Attention products and everything else stay float.
+ * <p>With {@code int8}, every MatMul against a weight becomes an integer product: activations
+ * quantized to uint8 with a scale and zero point per row (one token), weights stored int8 with a
+ * symmetric scale per output column, {@code MatMulInteger}, the zero point taken out in int32,
+ * then rescaled to float. Per row rather than ONNX Runtime's per-tensor
+ * {@code DynamicQuantizeLinear}: a pair's score then does not depend on the other pairs of its
+ * batch (nor on their padding), and a token with small activations keeps its resolution.
+ * Attention products and everything else stay float.
  */
 public final class BertOnnxExporter {
   public static final int OPSET = 17;
@@ -92,18 +95,42 @@ public final class BertOnnxExporter {
             / scale[j])));
       }
     }
+    int[] colSum = new int[out];
+    for (int i = 0; i < in; i++) {
+      for (int j = 0; j < out; j++) {
+        colSum[j] += q[i * out + j];
+      }
+    }
+    ByteBuffer cs = ByteBuffer.allocate(out * 4).order(ByteOrder.LITTLE_ENDIAN);
+    for (int v : colSum) {
+      cs.putInt(v);
+    }
     String wq = g.initializer(prefix + ".weight.int8", new Tensor(DType.I8, new long[] {in, out},
         q));
     String ws = g.initializer(prefix + ".weight.scale", Tensor.ofFloats(new long[] {out}, scale));
-    String xq = g.fresh(prefix + "/xq");
-    String xs = g.fresh(prefix + "/xscale");
-    String xz = g.fresh(prefix + "/xzero");
-    g.node("DynamicQuantizeLinear", prefix + "/DynamicQuantizeLinear", List.of(x),
-        List.of(xq, xs, xz));
-    String acc = g.op("MatMulInteger", prefix + "/MatMulInteger", List.of(xq, wq, xz));
-    String f = g.op("Cast", prefix + "/Cast", List.of(acc), Attr.i("to", 1));
-    String s = g.op("Mul", prefix + "/Scale", List.of(xs, ws));
-    return g.op("Mul", prefix + "/Rescale", List.of(f, s));
+    String wsum = g.initializer(prefix + ".weight.colsum", new Tensor(DType.I32,
+        new long[] {out}, cs.array()));
+    // Per row (one token's activations): range widened to hold 0, uint8 scale and zero point
+    String hi = g.op("Max", prefix + "/RowMax", List.of(g.op("ReduceMax", prefix + "/ReduceMax",
+        List.of(x), Attr.ints("axes", -1), Attr.i("keepdims", 1)), "zero_f32"));
+    String lo = g.op("Min", prefix + "/RowMin", List.of(g.op("ReduceMin", prefix + "/ReduceMin",
+        List.of(x), Attr.ints("axes", -1), Attr.i("keepdims", 1)), "zero_f32"));
+    String xs = g.op("Max", prefix + "/RowScale", List.of(g.op("Div", prefix + "/RangeDiv",
+        List.of(g.op("Sub", prefix + "/Range", List.of(hi, lo)), "u8_max_f32")), "tiny_f32"));
+    String zf = g.op("Round", prefix + "/ZeroRound", List.of(g.op("Div", prefix + "/ZeroDiv",
+        List.of(g.op("Neg", prefix + "/NegMin", List.of(lo)), xs))));
+    String xq = g.op("Cast", prefix + "/CastU8", List.of(g.op("Clip", prefix + "/Clip",
+        List.of(g.op("Add", prefix + "/AddZero", List.of(g.op("Round", prefix + "/Round",
+            List.of(g.op("Div", prefix + "/Quantize", List.of(x, xs)))), zf)),
+        "zero_f32", "u8_max_f32"))), Attr.i("to", 2));
+    // x ~ xs (xq - z), so x W ~ xs ws (xq Wq - z colsum(Wq)), the correction done in int32
+    String acc = g.op("MatMulInteger", prefix + "/MatMulInteger", List.of(xq, wq));
+    String zi = g.op("Cast", prefix + "/CastZero", List.of(zf), Attr.i("to", 6));
+    String exact = g.op("Sub", prefix + "/ZeroCorrect", List.of(acc, g.op("Mul",
+        prefix + "/ZeroColSum", List.of(zi, wsum))));
+    String f = g.op("Cast", prefix + "/Cast", List.of(exact), Attr.i("to", 1));
+    return g.op("Mul", prefix + "/Rescale", List.of(f, g.op("Mul", prefix + "/Scale",
+        List.of(xs, ws))));
   }
 
   private String layerNorm(String x, String prefix) {
@@ -144,6 +171,11 @@ public final class BertOnnxExporter {
     String mergedShape = constL("merged_shape", false, 0, 0, c.hiddenSize());
     String scale = constF("attention_scale", (float) (1.0 / Math.sqrt(hd)));
     String half = constF("half_f32", 0.5f);
+    if (int8) {
+      constF("zero_f32", 0f);
+      constF("u8_max_f32", 255f);
+      constF("tiny_f32", Float.MIN_NORMAL);
+    }
     String sqrt2 = constF("sqrt2_f32", (float) Math.sqrt(2.0));
     for (int i = 0; i < c.numLayers(); i++) {
       String l = "encoder.layer." + i + ".";
