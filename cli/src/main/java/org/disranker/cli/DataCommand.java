@@ -204,8 +204,22 @@ public final class DataCommand implements Runnable {
     List<Path> excluded = new ArrayList<>();
 
     @Option(names = {"-k", "--top-k"}, defaultValue = "20",
-        description = "BM25 candidates per query (default ${DEFAULT-VALUE})")
+        description = "First-stage candidates per query (default ${DEFAULT-VALUE})")
     int k;
+
+    @Option(names = "--first-stage", defaultValue = "bm25",
+        description = "What retrieves the candidates: bm25 (Lucene) or a bi-encoder (minilm,"
+            + " bge-small, e5-small, e5-small-int8) by exact cosine search over all the"
+            + " passages (default ${DEFAULT-VALUE})")
+    String firstStage;
+
+    @Option(names = "--max-length", defaultValue = "192",
+        description = "Bi-encoder first stage: tokens per text (default ${DEFAULT-VALUE})")
+    int maxLength;
+
+    @Option(names = "--threads", defaultValue = "0",
+        description = "Bi-encoder first stage: ONNX Runtime threads, 0 for one per core")
+    int threads;
 
     @Option(names = "--random", defaultValue = "0",
         description = "Passages drawn at random per query besides the BM25 candidates (easy"
@@ -253,7 +267,8 @@ public final class DataCommand implements Runnable {
       sources.put("corpora", corpora.stream().map(Path::toString).toList());
       sources.put("excluded", excluded.stream().map(Path::toString).toList());
       var r = org.disranker.retrieval.PoolBuilder.build(queries, maxQueries, seed, corpus, exQ,
-          exD, k, random, sources, output);
+          exD, k, random, sources, output, org.disranker.pipeline.DenseFirstStage.of("--first-stage", firstStage, maxLength,
+          threads));
       System.err.printf("pool %s: %d queries, %d pairs over %d passages (%d queries and %d"
           + " passages of excluded collections left out)%n", output, r.queries(), r.pairs(),
           r.passages(), r.excludedQueries(), r.excludedPassages());

@@ -180,7 +180,7 @@ class PipelineTest {
   }
 
   @Test
-  void aListSourceThatSharesAQueryWithTheTestSetOrAnUnknownSourceIsRefused() throws IOException {
+  void aListSourceThatSharesAQueryWithTheTestOrValidationSetOrAnUnknownSourceIsRefused() throws IOException {
     Path config = rankingFixture();
     String cfg = Files.readString(config);
     // the test collection's query "heat plate" under another id
@@ -190,6 +190,13 @@ class PipelineTest {
     assertEquals(2, r.code(), r.err());
     assertTrue(r.err().contains("lists 'extra': query 22 is a query of the test collection"),
         r.err());
+    // the validation collection's query "heat flow" under another id
+    Files.writeString(dir.resolve("data/extra/queries.tsv"), "21\tjet air\n22\theat  FLOW\n");
+    CliTest.Result v = CliTest.run("pipeline", "--data", dir.resolve("data").toString(), "--out",
+        dir.resolve("run").toString(), "--stages", "ranking", "--config", config.toString());
+    assertEquals(2, v.code(), v.err());
+    assertTrue(v.err().contains("lists 'extra': query 22 is a query of the validation"
+        + " collection"), v.err());
     Files.writeString(dir.resolve("data/extra/queries.tsv"), "21\tjet air\n22\tplate storm\n");
     Files.writeString(config, cfg.replace("\"extra\": 3", "\"extar\": 3"));
     CliTest.Result u = CliTest.run("pipeline", "--data", dir.resolve("data").toString(), "--out",

@@ -235,6 +235,8 @@ public final class RankingStages {
     inputs.addAll(queryDatasets);
     inputs.addAll(corpora);
     inputs.addAll(excluded);
+    PoolBuilder.FirstStage firstStage = DenseFirstStage.of(configFile + ": pool.firstStage",
+        p.path("firstStage").asText("bm25"), p.path("firstStageMaxLength").asInt(192), 0);
     return runner.run("pool", c, inputs, dir -> {
       Map<String, Query> queries = new LinkedHashMap<>();
       for (Path f : queryFiles) {
@@ -256,7 +258,8 @@ public final class RankingStages {
       }
       Map<String, Object> sources = new LinkedHashMap<>(c);
       PoolBuilder.Result r = PoolBuilder.build(queries, p.path("maxQueries").asInt(0), seed,
-          corpus, exQ, exD, p.path("k").asInt(20), p.path("random").asInt(0), sources, dir);
+          corpus, exQ, exD, p.path("k").asInt(20), p.path("random").asInt(0), sources, dir,
+          firstStage);
       Map<String, Object> m = new LinkedHashMap<>();
       m.put("queries", r.queries());
       m.put("pairs", r.pairs());
@@ -501,7 +504,8 @@ public final class RankingStages {
     Dataset test = Datasets.open(testDir, null);
     PoolBuilder.Exclusion testQueries = PoolBuilder.Exclusion.of(test.queries().values());
     JsonNode val = cfg.path("validation").path("dataset");
-    Dataset validation = val.isTextual() ? Datasets.open(dataPath(val.asText()), null) : null;
+    PoolBuilder.Exclusion validationQueries = val.isTextual() ? PoolBuilder.Exclusion.of(
+        Datasets.open(dataPath(val.asText()), null).queries().values()) : null;
     for (JsonNode l : cfg.path("lists")) {
       String name = l.path("name").asText("");
       if (name.isEmpty() || name.equals("pool") || out.containsKey(name)) {
@@ -515,7 +519,7 @@ public final class RankingStages {
           throw new IllegalArgumentException(configFile + ": lists '" + name + "': query "
               + q.id() + " is a query of the test collection");
         }
-        if (validation != null && validation.queries().containsKey(q.id())) {
+        if (validationQueries != null && validationQueries.excludes(q)) {
           throw new IllegalArgumentException(configFile + ": lists '" + name + "': query "
               + q.id() + " is a query of the validation collection");
         }
@@ -635,8 +639,9 @@ public final class RankingStages {
       return null;
     }
     Dataset v = Datasets.open(dataPath(val.path("dataset").asText()), null);
-    if (v.queries().keySet().stream().anyMatch(q -> Datasets.open(required("test"), null)
-        .queries().containsKey(q))) {
+    PoolBuilder.Exclusion test = PoolBuilder.Exclusion.of(Datasets.open(required("test"), null)
+        .queries().values());
+    if (v.queries().values().stream().anyMatch(test::excludes)) {
       throw new IllegalArgumentException(configFile + ": the validation set shares queries with"
           + " the test set");
     }

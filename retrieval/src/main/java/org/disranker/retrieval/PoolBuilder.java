@@ -27,10 +27,11 @@ import org.disranker.core.io.TrecRuns;
 /**
  * Builds an unlabeled pool of (query, passage) pairs, the raw material of distillation: queries
  * without judgments (such as the MS MARCO dev queries), a corpus of passages held here, and the
- * Lucene BM25 top k of every query over that corpus. The result is a folder in the generic
- * dataset layout ({@code queries.tsv}, {@code corpus.jsonl} with only the passages the pool uses,
- * {@code run.txt} with the BM25 candidates) plus {@code pool.json}, what went in and what was
- * left out, so that every command that takes {@code --dataset} reads a pool too.
+ * top k of every query over that corpus by a {@link FirstStage} (Lucene BM25 unless told
+ * otherwise). The result is a folder in the generic dataset layout ({@code queries.tsv},
+ * {@code corpus.jsonl} with only the passages the pool uses, {@code run.txt} with the first
+ * stage's candidates) plus {@code pool.json}, what went in and what was left out, so that every
+ * command that takes {@code --dataset} reads a pool too.
  *
  * <p>Test-set hygiene: queries whose id or normalised text belongs to an excluded collection, and
  * that collection's passages, never enter the pool.
@@ -45,21 +46,70 @@ public final class PoolBuilder {
 
   private PoolBuilder() {}
 
+  /** Retrieves each query's candidates from the pool's passages. */
+  public interface FirstStage {
+    /** Its name, in pool.json and the run's tag ({@code NAME-pool}). */
+    String name();
+
+    /**
+     * Each query's top k, best first, with the retriever's scores; a query without hits may be
+     * missing. {@code workDir} is a folder the stage may use and must leave as it found it.
+     */
+    Map<String, List<ScoredDoc>> retrieve(Map<String, Query> queries,
+        Map<String, Document> docs, int k, Path workDir) throws IOException;
+  }
+
+  /** Lucene BM25 (k1 0.9, b 0.4) over an index of the pool's passages built for the purpose. */
+  public static final FirstStage BM25 = new FirstStage() {
+    @Override
+    public String name() {
+      return "bm25";
+    }
+
+    @Override
+    public Map<String, List<ScoredDoc>> retrieve(Map<String, Query> queries,
+        Map<String, Document> docs, int k, Path workDir) throws IOException {
+      Path index = workDir.resolve("bm25-index");
+      FileTrees.deleteRecursively(index);
+      Bm25Index.build(index, docs.values());
+      Map<String, List<ScoredDoc>> out = new LinkedHashMap<>();
+      try (Bm25Searcher s = new Bm25Searcher(index, Bm25Searcher.DEFAULT_K1,
+          Bm25Searcher.DEFAULT_B)) {
+        Run run = s.searchAll(queries, k, "bm25-pool");
+        for (String q : run.queryIds()) {
+          out.put(q, run.get(q));
+        }
+      }
+      FileTrees.deleteRecursively(index);
+      return out;
+    }
+  };
+
+  /** The pool with BM25 as its first stage. */
+  public static Result build(Map<String, Query> queries, int maxQueries, long seed,
+      Collection<Document> corpus, Collection<Query> excludedQueries, Set<String> excludedDocs,
+      int k, int randomPerQuery, Map<String, Object> sources, Path outDir) {
+    return build(queries, maxQueries, seed, corpus, excludedQueries, excludedDocs, k,
+        randomPerQuery, sources, outDir, BM25);
+  }
+
   /**
    * @param queries candidate queries, in order
    * @param maxQueries keep at most this many (a seeded sample, kept in input order); 0 for all
    * @param corpus the passages to retrieve from
    * @param excludedQueries queries of the collections to keep out (test sets)
    * @param excludedDocs document ids to keep out
-   * @param k BM25 depth per query
-   * @param randomPerQuery passages drawn at random from the corpus per query besides the BM25
-   *     candidates (easy negatives: a teacher scores them low, and a student learns the coarse
-   *     difference between a topic and another first)
+   * @param k first-stage depth per query
+   * @param randomPerQuery passages drawn at random from the corpus per query besides the
+   *     first-stage candidates (easy negatives: a teacher scores them low, and a student learns
+   *     the coarse difference between a topic and another first)
    * @param sources what the queries and corpus were read from, for pool.json
+   * @param firstStage what retrieves the candidates
    */
   public static Result build(Map<String, Query> queries, int maxQueries, long seed,
       Collection<Document> corpus, Collection<Query> excludedQueries, Set<String> excludedDocs,
-      int k, int randomPerQuery, Map<String, Object> sources, Path outDir) {
+      int k, int randomPerQuery, Map<String, Object> sources, Path outDir,
+      FirstStage firstStage) {
     if (k < 1) {
       throw new IllegalArgumentException("k must be at least 1");
     }
@@ -101,19 +151,12 @@ public final class PoolBuilder {
       throw new IllegalArgumentException("nothing to pool: " + kept.size() + " queries, "
           + docs.size() + " passages left after exclusions");
     }
-    Path index = outDir.resolve("bm25-index");
     Map<String, Query> byId = new LinkedHashMap<>();
     kept.forEach(q -> byId.put(q.id(), q));
-    Run run;
+    Map<String, List<ScoredDoc>> retrieved;
     try {
       Files.createDirectories(outDir);
-      FileTrees.deleteRecursively(index);
-      Bm25Index.build(index, docs.values());
-      try (Bm25Searcher s = new Bm25Searcher(index, Bm25Searcher.DEFAULT_K1,
-          Bm25Searcher.DEFAULT_B)) {
-        run = s.searchAll(byId, k, "bm25-pool");
-      }
-      FileTrees.deleteRecursively(index);
+      retrieved = firstStage.retrieve(byId, docs, k, outDir);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -121,8 +164,8 @@ public final class PoolBuilder {
     int pairs = 0;
     Map<String, List<ScoredDoc>> nonEmpty = new LinkedHashMap<>();
     List<String> ids = new ArrayList<>(docs.keySet());
-    for (String q : run.queryIds()) {
-      List<ScoredDoc> l = new ArrayList<>(run.get(q));
+    for (String q : byId.keySet()) {
+      List<ScoredDoc> l = new ArrayList<>(retrieved.getOrDefault(q, List.of()));
       if (!l.isEmpty() && randomPerQuery > 0) {
         // seeded per query, so that a pool of more queries keeps each query's draws
         Random r = new Random(seed * 1_000_003L + q.hashCode());
@@ -134,7 +177,7 @@ public final class PoolBuilder {
           String d = ids.get(r.nextInt(ids.size()));
           if (have.add(d)) {
             added++;
-            l.add(new ScoredDoc(d, low - added, 0)); // ranked below every BM25 candidate
+            l.add(new ScoredDoc(d, low - added, 0)); // ranked below every first-stage one
           }
         }
       }
@@ -166,10 +209,12 @@ public final class PoolBuilder {
         }
       }
     });
-    TrecRuns.write(outDir.resolve("run.txt"), Run.ranked("bm25-pool", nonEmpty), "bm25-pool");
+    String tag = firstStage.name() + "-pool";
+    TrecRuns.write(outDir.resolve("run.txt"), Run.ranked(tag, nonEmpty), tag);
     Result r = new Result(written[0], pairs, used.size(), dropped, droppedDocs);
     ObjectNode m = JSON.createObjectNode();
     m.set("sources", JSON.valueToTree(sources));
+    m.put("firstStage", firstStage.name());
     m.put("k", k);
     m.put("randomPerQuery", randomPerQuery);
     m.put("maxQueries", maxQueries);
