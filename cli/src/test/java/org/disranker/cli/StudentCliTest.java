@@ -98,8 +98,9 @@ class StudentCliTest {
         java.nio.charset.StandardCharsets.ISO_8859_1);
     String int8Graph = new String(Files.readAllBytes(out.resolve("model.int8.onnx")),
         java.nio.charset.StandardCharsets.ISO_8859_1);
-    assertTrue(int8Graph.contains("MatMulInteger") && int8Graph.contains(".weight.int8"));
-    assertTrue(!fp32Graph.contains("MatMulInteger") && !fp32Graph.contains(".weight.int8"));
+    String op = "MatMulIntegerToFloat";
+    assertTrue(int8Graph.contains(op) && int8Graph.contains(".weight.int8"));
+    assertTrue(!fp32Graph.contains(op) && !fp32Graph.contains(".weight.int8"));
     Path djl = dir.resolve("djl.run");
     Path onnx = dir.resolve("onnx.run");
     assertEquals(0, CliTest.run("rerank", "--dataset", ds.toString(), "--model", out.toString(),

@@ -15,13 +15,12 @@ import org.disranker.model.onnx.OnnxBuilder.Attr;
  * output {@code logits} (float, [batch, 1]). The graph is written from the weights, not copied
  * from another file, so any checkpoint this project loads can be exported.
  *
- * <p>With {@code int8}, every MatMul against a weight becomes an integer product: activations
- * quantized to uint8 with a scale and zero point per row (one token), weights stored int8 with a
- * symmetric scale per output column, {@code MatMulInteger}, the zero point taken out in int32,
- * then rescaled to float. Per row rather than ONNX Runtime's per-tensor
- * {@code DynamicQuantizeLinear}: a pair's score then does not depend on the other pairs of its
- * batch (nor on their padding), and a token with small activations keeps its resolution.
- * Attention products and everything else stay float.
+ * <p>With {@code int8}, every MatMul against a weight becomes an integer product on ONNX
+ * Runtime's {@code MatMulIntegerToFloat} (the {@code com.microsoft} domain): int8 weights with a
+ * scale per output column, uint8 activations with a scale per row (one token). Per row rather
+ * than per tensor (as {@code DynamicQuantizeLinear} does): a pair's score then does not depend on
+ * the other pairs of its batch (nor on their padding), and a token with small activations keeps
+ * its resolution. Attention products and everything else stay float.
  */
 public final class BertOnnxExporter {
   public static final int OPSET = 17;
@@ -29,6 +28,9 @@ public final class BertOnnxExporter {
   private final BertCheckpoint ckpt;
   private final boolean int8;
   private final OnnxBuilder g = new OnnxBuilder(OPSET);
+  private final java.util.Set<String> outShapes = new java.util.HashSet<>();
+  private final java.util.Set<String> constants = new java.util.HashSet<>();
+  private String batchSeq;
 
   private BertOnnxExporter(BertCheckpoint ckpt, boolean int8) {
     this.ckpt = ckpt;
@@ -53,7 +55,11 @@ public final class BertOnnxExporter {
     return g.initializer(name, Tensor.ofFloats(shape, v));
   }
 
+  /** An int64 constant, added once however often it is asked for. */
   private String constL(String name, boolean scalar, long... v) {
+    if (!constants.add(name)) {
+      return name;
+    }
     ByteBuffer b = ByteBuffer.allocate(v.length * 8).order(ByteOrder.LITTLE_ENDIAN);
     for (long x : v) {
       b.putLong(x);
@@ -64,73 +70,93 @@ public final class BertOnnxExporter {
 
   /** x · W + b for a Hugging Face linear layer (weight [out, in]). */
   private String linear(String x, String prefix) {
-    Tensor wt = w(prefix + ".weight").transpose2d(); // [in, out]
     String y;
     if (int8) {
-      y = quantizedMatMul(x, prefix, wt);
+      y = quantizedMatMul(x, prefix, w(prefix + ".weight"), !prefix.equals("pooler.dense"));
     } else {
-      String wn = g.initializer(prefix + ".weight.T", wt);
+      String wn = g.initializer(prefix + ".weight.T", w(prefix + ".weight").transpose2d());
       y = g.op("MatMul", prefix + "/MatMul", List.of(x, wn));
     }
     return g.op("Add", prefix + "/Add", List.of(y, init(prefix + ".bias")));
   }
 
-  private String quantizedMatMul(String x, String prefix, Tensor wt) {
-    int in = (int) wt.shape()[0];
-    int out = (int) wt.shape()[1];
-    float[] a = wt.toFloats();
-    float[] scale = new float[out];
-    for (int i = 0; i < in; i++) {
-      for (int j = 0; j < out; j++) {
-        scale[j] = Math.max(scale[j], Math.abs(a[i * out + j]));
+  /**
+   * x · W with W stored as 8-bit codes in blocks of {@link #BLOCK} along the input dimension,
+   * one symmetric scale per block ({@code com.microsoft.MatMulNBits}, bits 8, zero point 128),
+   * computed with int8 activations ({@code accuracy_level} 4: ONNX Runtime quantizes each row's
+   * activations per block of the same size).
+   */
+  /**
+   * x · W in int8. W is symmetric per output column ({@code MatMulIntegerToFloat} applies those
+   * scales). x is quantized per row (one token) to uint8, by one QuantizeLinear over the rows,
+   * with the row's own range (widened to hold 0), scale range / 255 and zero point z =
+   * round(−min / scale). The kernel takes one zero point for all rows, so it computes with 128
+   * and the difference comes back exactly, (xq − z)·W = (xq − 128)·W + (128 − z)·colsum(W); the
+   * row scales multiply the result last. Rows symmetric around 128 would skip that correction
+   * and run about a tenth faster, but halve the codes of the GELU outputs (nearly all above
+   * −0.17) and stray further from fp32 (docs/BENCHMARKS.md, notes).
+   */
+  private String quantizedMatMul(String x, String prefix, Tensor weight, boolean rank3) {
+    int n = (int) weight.shape()[0];
+    int k = (int) weight.shape()[1];
+    float[] a = weight.toFloats();
+    float[] scale = new float[n];
+    for (int r = 0; r < n; r++) {
+      float max = 0f;
+      for (int c = 0; c < k; c++) {
+        max = Math.max(max, Math.abs(a[r * k + c]));
       }
+      scale[r] = max == 0f ? 1f : max / 127f;
     }
-    for (int j = 0; j < out; j++) {
-      scale[j] = scale[j] == 0 ? 1f : scale[j] / 127f;
-    }
-    byte[] q = new byte[a.length];
-    for (int i = 0; i < in; i++) {
-      for (int j = 0; j < out; j++) {
-        q[i * out + j] = (byte) Math.max(-127, Math.min(127, Math.round(a[i * out + j]
-            / scale[j])));
+    byte[] q = new byte[k * n]; // [K, N]
+    float[] colSum = new float[n]; // colsum(Wq) · scale, per output column
+    for (int r = 0; r < n; r++) {
+      int sum = 0;
+      for (int c = 0; c < k; c++) {
+        int v = Math.max(-127, Math.min(127, Math.round(a[r * k + c] / scale[r])));
+        q[c * n + r] = (byte) v;
+        sum += v;
       }
+      colSum[r] = sum * scale[r];
     }
-    int[] colSum = new int[out];
-    for (int i = 0; i < in; i++) {
-      for (int j = 0; j < out; j++) {
-        colSum[j] += q[i * out + j];
-      }
-    }
-    ByteBuffer cs = ByteBuffer.allocate(out * 4).order(ByteOrder.LITTLE_ENDIAN);
-    for (int v : colSum) {
-      cs.putInt(v);
-    }
-    String wq = g.initializer(prefix + ".weight.int8", new Tensor(DType.I8, new long[] {in, out},
+    String wq = g.initializer(prefix + ".weight.int8", new Tensor(DType.I8, new long[] {k, n},
         q));
-    String ws = g.initializer(prefix + ".weight.scale", Tensor.ofFloats(new long[] {out}, scale));
-    String wsum = g.initializer(prefix + ".weight.colsum", new Tensor(DType.I32,
-        new long[] {out}, cs.array()));
-    // Per row (one token's activations): range widened to hold 0, uint8 scale and zero point
+    String ws = g.initializer(prefix + ".weight.scale", Tensor.ofFloats(new long[] {n}, scale));
+    String wsum = g.initializer(prefix + ".weight.colsum", Tensor.ofFloats(new long[] {n},
+        colSum));
+    String rows = rank3 ? g.op("Reshape", prefix + "/Rows", List.of(x, constL("rows_" + k, false,
+        -1, k))) : x;
+    String col = constL("axes_1", false, 1);
     String hi = g.op("Max", prefix + "/RowMax", List.of(g.op("ReduceMax", prefix + "/ReduceMax",
-        List.of(x), Attr.ints("axes", -1), Attr.i("keepdims", 1)), "zero_f32"));
+        List.of(rows), Attr.ints("axes", 1), Attr.i("keepdims", 0)), "zero_f32"));
     String lo = g.op("Min", prefix + "/RowMin", List.of(g.op("ReduceMin", prefix + "/ReduceMin",
-        List.of(x), Attr.ints("axes", -1), Attr.i("keepdims", 1)), "zero_f32"));
+        List.of(rows), Attr.ints("axes", 1), Attr.i("keepdims", 0)), "zero_f32"));
     String xs = g.op("Max", prefix + "/RowScale", List.of(g.op("Div", prefix + "/RangeDiv",
         List.of(g.op("Sub", prefix + "/Range", List.of(hi, lo)), "u8_max_f32")), "tiny_f32"));
     String zf = g.op("Round", prefix + "/ZeroRound", List.of(g.op("Div", prefix + "/ZeroDiv",
         List.of(g.op("Neg", prefix + "/NegMin", List.of(lo)), xs))));
-    String xq = g.op("Cast", prefix + "/CastU8", List.of(g.op("Clip", prefix + "/Clip",
-        List.of(g.op("Add", prefix + "/AddZero", List.of(g.op("Round", prefix + "/Round",
-            List.of(g.op("Div", prefix + "/Quantize", List.of(x, xs)))), zf)),
-        "zero_f32", "u8_max_f32"))), Attr.i("to", 2));
-    // x ~ xs (xq - z), so x W ~ xs ws (xq Wq - z colsum(Wq)), the correction done in int32
-    String acc = g.op("MatMulInteger", prefix + "/MatMulInteger", List.of(xq, wq));
-    String zi = g.op("Cast", prefix + "/CastZero", List.of(zf), Attr.i("to", 6));
-    String exact = g.op("Sub", prefix + "/ZeroCorrect", List.of(acc, g.op("Mul",
-        prefix + "/ZeroColSum", List.of(zi, wsum))));
-    String f = g.op("Cast", prefix + "/Cast", List.of(exact), Attr.i("to", 1));
-    return g.op("Mul", prefix + "/Rescale", List.of(f, g.op("Mul", prefix + "/Scale",
-        List.of(xs, ws))));
+    String zp = g.op("Cast", prefix + "/ZeroPoints", List.of(zf), Attr.i("to", 2));
+    String xq = g.op("QuantizeLinear", prefix + "/Quantize", List.of(rows, xs, zp),
+        Attr.i("axis", 0));
+    String y = g.microsoftOp("MatMulIntegerToFloat", prefix + "/MatMulIntegerToFloat",
+        List.of(xq, wq, "one_f32", ws, "u8_128"));
+    String shift = g.op("Unsqueeze", prefix + "/ShiftCol", List.of(g.op("Sub",
+        prefix + "/Shift", List.of("u8_128_f32", zf)), col));
+    y = g.op("Add", prefix + "/ZeroCorrect", List.of(y, g.op("Mul", prefix + "/ZeroColSum",
+        List.of(shift, wsum))));
+    y = g.op("Mul", prefix + "/RowRescale", List.of(y, g.op("Unsqueeze", prefix + "/RowScaleCol",
+        List.of(xs, col))));
+    return rank3 ? g.op("Reshape", prefix + "/Unrows", List.of(y, outShape(n))) : y;
+  }
+
+  private String outShape(int n) {
+    String name = "shape_bsn_" + n;
+    if (!outShapes.contains(name)) {
+      outShapes.add(name);
+      g.node("Concat", name, List.of(batchSeq, constL("n_" + n, false, n)), List.of(name),
+          Attr.i("axis", 0));
+    }
+    return name;
   }
 
   private String layerNorm(String x, String prefix) {
@@ -146,6 +172,7 @@ public final class BertOnnxExporter {
     g.input("token_type_ids", DType.I64, "batch", "sequence");
 
     String shape = g.op("Shape", "seq/Shape", List.of("input_ids"));
+    batchSeq = shape;
     String seqLen = g.op("Gather", "seq/Gather", List.of(shape, constL("one_scalar_i64", true,
         1)), Attr.i("axis", 0));
     String positions = g.op("Range", "positions", List.of(constL("zero_scalar_i64", true, 0),
@@ -174,7 +201,9 @@ public final class BertOnnxExporter {
     if (int8) {
       constF("zero_f32", 0f);
       constF("u8_max_f32", 255f);
+      constF("u8_128_f32", 128f);
       constF("tiny_f32", Float.MIN_NORMAL);
+      g.initializer("u8_128", new Tensor(DType.U8, new long[0], new byte[] {(byte) 128}));
     }
     String sqrt2 = constF("sqrt2_f32", (float) Math.sqrt(2.0));
     for (int i = 0; i < c.numLayers(); i++) {

@@ -17,6 +17,7 @@ public final class OnnxBuilder {
   private final List<ProtoWriter> inputs = new ArrayList<>();
   private final List<ProtoWriter> outputs = new ArrayList<>();
   private final int opset;
+  private boolean microsoftOps;
   private int counter;
 
   public OnnxBuilder(int opset) {
@@ -35,8 +36,24 @@ public final class OnnxBuilder {
     return out;
   }
 
+  /**
+   * Adds a node of ONNX Runtime's contrib domain ({@code com.microsoft}, opset 1) with one
+   * output; returns that output name.
+   */
+  public String microsoftOp(String opType, String prefix, List<String> in, Attr... attrs) {
+    microsoftOps = true;
+    String out = fresh(prefix);
+    newNode(opType, prefix, in, List.of(out), attrs).string(7, "com.microsoft");
+    return out;
+  }
+
   /** Adds a node with explicit outputs. */
   public void node(String opType, String name, List<String> in, List<String> out, Attr... attrs) {
+    newNode(opType, name, in, out, attrs);
+  }
+
+  private ProtoWriter newNode(String opType, String name, List<String> in, List<String> out,
+      Attr... attrs) {
     ProtoWriter n = new ProtoWriter();
     for (String i : in) {
       n.string(1, i);
@@ -50,6 +67,7 @@ public final class OnnxBuilder {
       n.message(5, a.proto);
     }
     nodes.add(n);
+    return n;
   }
 
   /** Adds a weight; returns its name. */
@@ -79,6 +97,9 @@ public final class OnnxBuilder {
     m.string(2, producer);
     m.message(7, g);
     m.message(8, new ProtoWriter().string(1, "").varint(2, opset));
+    if (microsoftOps) {
+      m.message(8, new ProtoWriter().string(1, "com.microsoft").varint(2, 1));
+    }
     return m.toByteArray();
   }
 
