@@ -28,8 +28,8 @@ public final class BertOnnxExporter {
   private final BertCheckpoint ckpt;
   private final boolean int8;
   private final OnnxBuilder g = new OnnxBuilder(OPSET);
-  private final java.util.Set<String> outShapes = new java.util.HashSet<>();
-  private final java.util.Set<String> constants = new java.util.HashSet<>();
+  /** Names of the shared constants and shapes already in the graph. */
+  private final java.util.Set<String> added = new java.util.HashSet<>();
   private String batchSeq;
 
   private BertOnnxExporter(BertCheckpoint ckpt, boolean int8) {
@@ -57,7 +57,7 @@ public final class BertOnnxExporter {
 
   /** An int64 constant, added once however often it is asked for. */
   private String constL(String name, boolean scalar, long... v) {
-    if (!constants.add(name)) {
+    if (!added.add(name)) {
       return name;
     }
     ByteBuffer b = ByteBuffer.allocate(v.length * 8).order(ByteOrder.LITTLE_ENDIAN);
@@ -80,12 +80,6 @@ public final class BertOnnxExporter {
     return g.op("Add", prefix + "/Add", List.of(y, init(prefix + ".bias")));
   }
 
-  /**
-   * x · W with W stored as 8-bit codes in blocks of {@link #BLOCK} along the input dimension,
-   * one symmetric scale per block ({@code com.microsoft.MatMulNBits}, bits 8, zero point 128),
-   * computed with int8 activations ({@code accuracy_level} 4: ONNX Runtime quantizes each row's
-   * activations per block of the same size).
-   */
   /**
    * x · W in int8. W is symmetric per output column ({@code MatMulIntegerToFloat} applies those
    * scales). x is quantized per row (one token) to uint8, by one QuantizeLinear over the rows,
@@ -149,10 +143,10 @@ public final class BertOnnxExporter {
     return rank3 ? g.op("Reshape", prefix + "/Unrows", List.of(y, outShape(n))) : y;
   }
 
+  /** [batch, sequence, n], built once per n from the input's shape. */
   private String outShape(int n) {
     String name = "shape_bsn_" + n;
-    if (!outShapes.contains(name)) {
-      outShapes.add(name);
+    if (added.add(name)) {
       g.node("Concat", name, List.of(batchSeq, constL("n_" + n, false, n)), List.of(name),
           Attr.i("axis", 0));
     }
