@@ -74,7 +74,7 @@ public final class Plots {
   public static void lossCurves(String title, Map<String, Path> lossFiles, int window, Path png) {
     XYChart c = new XYChartBuilder().width(720).height(420).title(title).xAxisTitle("step")
         .yAxisTitle("loss (moving average of " + window + ")").build();
-    c.getStyler().setLegendPosition(Styler.LegendPosition.InsideNE);
+    c.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS); // inside, it hid the curves
     c.getStyler().setChartBackgroundColor(Color.WHITE);
     c.getStyler().setMarkerSize(0);
     lossFiles.forEach((name, file) -> {
