@@ -10,6 +10,7 @@ import org.disranker.model.bert.BertCheckpoint;
 final class Models {
   static final String MINILM = "minilm";
   static final String BGE_SMALL = "bge-small";
+  static final String E5_SMALL = "e5-small";
 
   private Models() {}
 
@@ -23,6 +24,8 @@ final class Models {
       case MINILM -> BertCheckpoint.minilm();
       case BGE_SMALL -> BertCheckpoint.fromOnnxResource(BertCheckpoint.BGE_SMALL_ONNX,
           BertCheckpoint.BGE_SMALL_TOKENIZER, BertCheckpoint.BGE_SMALL_HEADS);
+      case E5_SMALL -> BertCheckpoint.fromOnnxResource(BertCheckpoint.E5_SMALL_ONNX,
+          BertCheckpoint.E5_SMALL_TOKENIZER, BertCheckpoint.E5_SMALL_HEADS);
       default -> BertCheckpoint.load(Path.of(spec));
     };
     return layers == null ? c : c.firstLayers(layers);

@@ -56,6 +56,31 @@ class PipelineTest {
   }
 
   @Test
+  void aRunOnFewerCollectionsLeavesTheResultsTableWhole() throws IOException {
+    collection();
+    Path other = dir.resolve("data/mini2");
+    Files.createDirectories(other);
+    Files.writeString(other.resolve("corpus.jsonl"), "{\"id\": \"e1\", \"text\": \"boundary"
+        + " layers\"}\n");
+    Files.writeString(other.resolve("queries.tsv"), "7\tboundary layers\n");
+    Files.writeString(other.resolve("qrels.txt"), "7 0 e1 1\n");
+    Path results = dir.resolve("R.md");
+    CliTest.Result both = CliTest.run("pipeline", "--data", dir.resolve("data").toString(),
+        "--datasets", "mini,mini2", "--out", dir.resolve("run").toString(), "--results",
+        results.toString(), "--stages", "first-stage");
+    assertEquals(0, both.code(), both.err());
+    String whole = Files.readString(results);
+    assertTrue(whole.contains("| mini | ") && whole.contains("| mini2 | "), whole);
+
+    CliTest.Result one = pipeline();
+    assertEquals(0, one.code(), one.err());
+    assertEquals(whole, Files.readString(results), "the two-collection table is kept");
+    assertTrue(Files.readString(dir.resolve("run/report.md")).contains("| mini | "));
+    assertFalse(Files.readString(dir.resolve("run/report.md")).contains("| mini2 | "),
+        "the run's own report shows what it ran");
+  }
+
+  @Test
   void aStageKilledMidwayIsRedone() throws IOException {
     collection();
     // What a kill leaves: a partial folder and no finished stage folder.

@@ -102,7 +102,17 @@ public final class Pipeline {
       String made = "Computed " + LocalDate.now(ZoneOffset.UTC) + " by:\n\n```\n"
           + o.commandLine() + "\n```\n\n";
       if (!table.isEmpty()) {
-        MarkdownBlocks.upsert(o.results(), "pipeline-first-stage", made + table);
+        List<String> missing = new ArrayList<>(collections(MarkdownBlocks.read(o.results(),
+            "pipeline-first-stage")));
+        missing.removeAll(collections(table));
+        if (missing.isEmpty()) {
+          MarkdownBlocks.upsert(o.results(), "pipeline-first-stage", made + table);
+        } else {
+          // a run on fewer collections must not shrink the table to its own rows
+          System.err.println("note: " + o.results() + "'s first-stage section also holds "
+              + String.join(", ", missing) + ", which this run did not run; left as it is (run"
+              + " with those collections too to refresh it)");
+        }
       }
       if (!ranking.isEmpty()) {
         // one section and one set of figures per config: pipeline.json's and full.json's reports
@@ -167,6 +177,20 @@ public final class Pipeline {
     m.put("queries", e.queryIds().size());
     e.summary().forEach((name, v) -> m.put(name, Double.isFinite(v) ? v : null));
     return m;
+  }
+
+  /** The collections (first column) of a first-stage table; none for null. */
+  static List<String> collections(String table) {
+    List<String> names = new ArrayList<>();
+    if (table == null) {
+      return names;
+    }
+    for (String line : table.split("\n")) {
+      if (line.startsWith("| ") && !line.startsWith("| collection |")) {
+        names.add(line.substring(2, line.indexOf(" |", 2)));
+      }
+    }
+    return names;
   }
 
   static String reportTable(List<StageRunner.Result> results) {

@@ -15,6 +15,29 @@ import java.nio.file.Path;
 public final class MarkdownBlocks {
   private MarkdownBlocks() {}
 
+  /** The body of a section (between its markers), or null when the file or section is absent. */
+  public static String read(Path file, String name) {
+    if (!Files.exists(file)) {
+      return null;
+    }
+    String text;
+    try {
+      text = Files.readString(file, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException("reading " + file, e);
+    }
+    String begin = "<!-- BEGIN " + name + " -->\n";
+    int b = text.indexOf(begin);
+    if (b < 0) {
+      return null;
+    }
+    int e = text.indexOf("<!-- END " + name + " -->", b);
+    if (e < 0) {
+      throw new InputFormatException(file, "section '" + name + "' has no end marker");
+    }
+    return text.substring(b + begin.length(), e);
+  }
+
   public static void upsert(Path file, String name, String content) {
     if (!name.matches("[A-Za-z0-9._/-]+")) {
       throw new IllegalArgumentException("section name may hold letters, digits and . _ / -: '"

@@ -38,6 +38,11 @@ public record BertCheckpoint(BertConfig config, Map<String, Tensor> weights, byt
   public static final String BGE_SMALL_TOKENIZER = "bge-small-en-v1.5-tokenizer.json";
   public static final int BGE_SMALL_HEADS = 12;
 
+  /** e5-small-v2 (12 layers, 12 heads) inside its Maven artifact, where on the classpath. */
+  public static final String E5_SMALL_ONNX = "e5-small-v2.onnx";
+  public static final String E5_SMALL_TOKENIZER = "e5-small-v2-tokenizer.json";
+  public static final int E5_SMALL_HEADS = 12;
+
   /** Loads all-MiniLM-L6-v2 from the classpath (the langchain4j Maven artifact). */
   public static BertCheckpoint minilm() {
     return fromOnnxResource(MINILM_ONNX, MINILM_TOKENIZER, MINILM_HEADS);
