@@ -58,7 +58,7 @@ public final class DistillCommand implements Callable<Integer> {
   String missing;
 
   @Option(names = "--init", defaultValue = Models.MINILM,
-      description = "Student to start from: minilm, bge-small or a BERT folder")
+      description = "Student to start from: minilm, bge-small, e5-small (12 layers each but minilm's 6) or a BERT folder")
   String init;
 
   @Option(names = "--layers", description = "Keep only the first N layers of --init")
@@ -83,6 +83,12 @@ public final class DistillCommand implements Callable<Integer> {
   int group;
 
   @Mixin StudentTrainingOptions t;
+
+  @Option(names = "--dropout", defaultValue = "0",
+      description = "Training dropout of the student, where Hugging Face BERT applies it (after"
+          + " the embeddings, attention probabilities, each block's output, the pooled state);"
+          + " default ${DEFAULT-VALUE}")
+  double dropout;
 
   @Option(names = "--freeze", defaultValue = "none",
       description = "Keep fixed: none, embeddings, layers:N (the embeddings and the first N"
@@ -123,7 +129,7 @@ public final class DistillCommand implements Callable<Integer> {
     System.err.println(groups.size() + " queries with at least " + group + " teacher-scored"
         + " documents (" + pairs + " pairs)");
     DistillConfig c = new DistillConfig(loss, beta, temperature, t.steps, t.batch, group, t.lr, t.headLr,
-        t.warmup, t.weightDecay, t.clip, t.maxLength, freeze, normalize, t.seed, t.every);
+        t.warmup, t.weightDecay, t.clip, t.maxLength, dropout, freeze, normalize, t.seed, t.every);
     org.disranker.train.Validation v = null;
     if (validate != null) {
       Dataset vd = Datasets.open(validate, null);

@@ -5,7 +5,8 @@ import org.disranker.model.bert.BertCheckpoint;
 
 /**
  * Resolves a model argument: {@code minilm} (the pretrained all-MiniLM-L6-v2, 6 layers), {@code
- * bge-small} (bge-small-en-v1.5, 12 layers; both from their Maven jars) or a folder.
+ * bge-small} (bge-small-en-v1.5, 12 layers), {@code e5-small} (e5-small-v2, 12 layers; each from
+ * its Maven jar) or a folder.
  */
 final class Models {
   static final String MINILM = "minilm";

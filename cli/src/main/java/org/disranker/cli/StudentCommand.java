@@ -35,7 +35,7 @@ public final class StudentCommand implements Runnable {
           + " BERT folder, optionally keeping only its first N layers.")
   static final class Init implements Callable<Integer> {
     @Option(names = "--from", defaultValue = Models.MINILM,
-        description = "minilm, bge-small (12 layers) or a Hugging Face BERT folder"
+        description = "minilm, bge-small or e5-small (12 layers) or a Hugging Face BERT folder"
             + " (default ${DEFAULT-VALUE})")
     String from;
 
@@ -71,7 +71,7 @@ public final class StudentCommand implements Runnable {
     @Mixin DatasetOptions data;
 
     @Option(names = "--init", defaultValue = Models.MINILM,
-        description = "Starting model: minilm, bge-small (12 layers) or a folder"
+        description = "Starting model: minilm, bge-small or e5-small (12 layers) or a folder"
             + " (default ${DEFAULT-VALUE})")
     String init;
 

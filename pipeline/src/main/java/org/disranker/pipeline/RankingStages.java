@@ -373,7 +373,7 @@ public final class RankingStages {
             ph.path("learningRate").asDouble(1e-4), ph.path("headLearningRate").asDouble(0),
             ph.path("warmup").asDouble(0.1), ph.path("weightDecay").asDouble(0.01),
             ph.path("maxGradNorm").asDouble(1.0), ph.path("maxLength").asInt(128),
-            ph.path("freeze").asText("none"), normalize, phaseSeed, ph.path("checkpointEvery")
+            ph.path("dropout").asDouble(0), ph.path("freeze").asText("none"), normalize, phaseSeed, ph.path("checkpointEvery")
             .asInt(50));
         Map<String, Query> queries = new LinkedHashMap<>();
         Map<String, Document> docs = new LinkedHashMap<>();

@@ -1,6 +1,7 @@
 package org.disranker.train;
 
 import ai.djl.Device;
+import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import java.nio.file.Path;
@@ -31,6 +32,8 @@ abstract class BertPairTask<T extends BertPairTask.Item> implements TrainLoop.Ta
   }
 
   private double headScale = 1;
+  private float dropout;
+  private long dropoutSeed;
   private String frozen = "none";
   private Validation validation;
 
@@ -109,6 +112,18 @@ abstract class BertPairTask<T extends BertPairTask.Item> implements TrainLoop.Ta
     headScale = headLearningRate > 0 ? headLearningRate / learningRate : 1;
   }
 
+  /**
+   * Trains with dropout at this rate (0: none). Each step seeds the engine's generator from
+   * {@code seed} and the step number, so a resumed run draws the same masks.
+   */
+  void dropout(double rate, long seed) {
+    if (!(rate >= 0 && rate < 1)) {
+      throw new IllegalArgumentException("dropout must be in [0, 1), not " + rate);
+    }
+    dropout = (float) rate;
+    dropoutSeed = seed;
+  }
+
   /** Validates on this set as training goes (null: never). */
   void validation(Validation v) {
     validation = v;
@@ -146,7 +161,10 @@ abstract class BertPairTask<T extends BertPairTask.Item> implements TrainLoop.Ta
     for (long m : b.mask()) {
       tokens += m;
     }
-    NDArray scores = model.score(b.idsArray(sub), b.typesArray(sub), b.maskArray(sub));
+    if (dropout > 0) {
+      Engine.getInstance().setRandomSeed((int) (dropoutSeed * 1_000_003L + step));
+    }
+    NDArray scores = model.score(b.idsArray(sub), b.typesArray(sub), b.maskArray(sub), dropout);
     return new TrainLoop.Step(loss(scores, batch, sub), tokens);
   }
 

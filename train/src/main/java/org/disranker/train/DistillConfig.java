@@ -14,6 +14,7 @@ package org.disranker.train;
  * @param learningRate peak learning rate of the encoder
  * @param headLearningRate peak learning rate of the scoring head (pooler and classifier); 0 for
  *     the encoder's
+ * @param dropout training dropout rate of the student (Hugging Face BERT's places; 0: none)
  * @param freeze parameters kept fixed: none, embeddings, layers:N (the embeddings and the first N
  *     layers), or encoder (only the head learns)
  * @param normalize teacher score normalisation: none, zscore or minmax per query, or global
@@ -32,6 +33,7 @@ public record DistillConfig(
     double weightDecay,
     double maxGradNorm,
     int maxLength,
+    double dropout,
     String freeze,
     String normalize,
     long seed,

@@ -101,6 +101,7 @@ public final class Distiller {
       this.groups = groups;
       headLearningRate(config.learningRate(), config.headLearningRate());
       freeze(config.freeze());
+      dropout(config.dropout(), config.seed());
     }
 
     @Override

@@ -238,7 +238,7 @@ class DistillationTest {
     List<TeacherSignal.Group> groups = List.of(new TeacherSignal.Group("q", ids, tq),
         new TeacherSignal.Group("r", ids, tr));
     DistillConfig c = new DistillConfig("hybrid", 0.4, 1, 60, 2, 6, 3e-3, 1e-2, 0.1, 0.0, 1.0, 32,
-        "none", "none", 3, 0);
+        0, "none", "none", 3, 0);
     TrainLoop.Result r = new Distiller(c, Device.cpu()).train(tiny, groups, queries, docs,
         dir.resolve("out"), null, -1);
     BertCheckpoint trained = BertCheckpoint.load(r.model());
@@ -275,7 +275,7 @@ class DistillationTest {
         "retriever-runs/SPLADE_P_P_ENSEMBLE_DISTIL.txt"), "score").normalized("zscore");
     List<TeacherSignal.Group> groups = splade.groups(train, d.documents().keySet(), 8);
     DistillConfig c = new DistillConfig("listwise", 0.4, 1, 60, 2, 8, 1e-4, 2e-3, 0.1, 0.01, 1.0,
-        64, "none", "zscore", 42, 0);
+        64, 0, "none", "zscore", 42, 0);
     // held out: up to 4 judged documents of each grade for each of the other queries
     Map<String, Map<String, Integer>> judged = new LinkedHashMap<>();
     for (String q : heldOut) {

@@ -8,6 +8,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
 import ai.djl.nn.Activation;
 import ai.djl.nn.core.Embedding;
+import ai.djl.nn.norm.Dropout;
 import ai.djl.nn.norm.LayerNorm;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -105,6 +106,16 @@ public final class BertModel implements AutoCloseable {
    * @param mask attention mask [batch, length], 1 for tokens and 0 for padding
    */
   public NDArray encode(NDArray ids, NDArray types, NDArray mask) {
+    return encode(ids, types, mask, 0f);
+  }
+
+  /**
+   * The last hidden states with dropout at {@code rate} where {@code BertModel} of Hugging Face
+   * applies it in training: after the embeddings, on the attention probabilities, and on the
+   * attention and feed-forward outputs before their residual sums. The masks come from the
+   * engine's random generator, which the caller seeds. A rate of 0 is the inference pass.
+   */
+  public NDArray encode(NDArray ids, NDArray types, NDArray mask, float rate) {
     long b = ids.getShape().get(0);
     long t = ids.getShape().get(1);
     if (t > config.maxPositions()) {
@@ -119,7 +130,7 @@ public final class BertModel implements AutoCloseable {
         SparseFormat.DENSE).singletonOrThrow());
     x = x.add(Embedding.embedding(types, p("embeddings.token_type_embeddings.weight"),
         SparseFormat.DENSE).singletonOrThrow());
-    x = layerNorm(x, "embeddings.LayerNorm");
+    x = drop(layerNorm(x, "embeddings.LayerNorm"), rate);
     // (1 - mask) * most-negative float, broadcast over heads and query positions
     NDArray maskBias = mask.toType(DataType.FLOAT32, false).neg().add(1)
         .mul(-Float.MAX_VALUE).reshape(b, 1, 1, t);
@@ -134,14 +145,18 @@ public final class BertModel implements AutoCloseable {
           .transpose(0, 2, 3, 1);
       NDArray v = linear(x, l + "attention.self.value").reshape(b, t, heads, hd)
           .transpose(0, 2, 1, 3);
-      NDArray probs = q.matMul(k).add(maskBias).softmax(-1);
+      NDArray probs = drop(q.matMul(k).add(maskBias).softmax(-1), rate);
       NDArray ctx = probs.matMul(v).transpose(0, 2, 1, 3).reshape(b, t, config.hiddenSize());
-      x = layerNorm(linear(ctx, l + "attention.output.dense").add(x),
+      x = layerNorm(drop(linear(ctx, l + "attention.output.dense"), rate).add(x),
           l + "attention.output.LayerNorm");
       NDArray ff = Activation.gelu(linear(x, l + "intermediate.dense"));
-      x = layerNorm(linear(ff, l + "output.dense").add(x), l + "output.LayerNorm");
+      x = layerNorm(drop(linear(ff, l + "output.dense"), rate).add(x), l + "output.LayerNorm");
     }
     return x;
+  }
+
+  private static NDArray drop(NDArray x, float rate) {
+    return rate > 0 ? Dropout.dropout(x, rate, true).singletonOrThrow() : x;
   }
 
   private NDArray scaleConst;
@@ -161,8 +176,17 @@ public final class BertModel implements AutoCloseable {
 
   /** Relevance scores [batch]: the pooler and the classifier on the [CLS] state. */
   public NDArray score(NDArray ids, NDArray types, NDArray mask) {
-    NDArray h = encode(ids, types, mask);
-    NDArray pooled = linear(h.get(":, 0, :"), "pooler.dense").tanh();
+    return score(ids, types, mask, 0f);
+  }
+
+  /**
+   * Relevance scores with training dropout at {@code rate} (see {@link #encode(NDArray, NDArray,
+   * NDArray, float)}), also on the pooled state before the classifier as in {@code
+   * BertForSequenceClassification}.
+   */
+  public NDArray score(NDArray ids, NDArray types, NDArray mask, float rate) {
+    NDArray h = encode(ids, types, mask, rate);
+    NDArray pooled = drop(linear(h.get(":, 0, :"), "pooler.dense").tanh(), rate);
     return linear(pooled, "classifier").reshape(-1);
   }
 

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDManager;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -89,6 +91,32 @@ class BertCheckpointTest {
       float alone = s.score(Batch.of(List.of(shortPair)))[0];
       float padded = s.score(Batch.of(List.of(shortPair, longPair)))[0];
       assertEquals(alone, padded, 1e-5f);
+    }
+  }
+
+  @Test
+  void dropoutIsSeededAndRateZeroIsTheInferencePass() {
+    BertCheckpoint c = BertCheckpoint.random(TINY, 6, tokenizer);
+    try (BertModel m = BertModel.create(c, Device.cpu());
+        PairTokenizer t = new PairTokenizer(tokenizer, 32);
+        NDManager sub = m.manager().newSubManager()) {
+      Batch b = Batch.of(List.of(t.encode("wing lift", "the wings of an airplane produce lift"),
+          t.encode("wing lift", "the stock market fell")));
+      float[] plain = m.score(b.idsArray(sub), b.typesArray(sub), b.maskArray(sub)).toFloatArray();
+      assertArrayEquals(plain, m.score(b.idsArray(sub), b.typesArray(sub), b.maskArray(sub), 0f)
+          .toFloatArray());
+      Engine.getInstance().setRandomSeed(7);
+      float[] a = m.score(b.idsArray(sub), b.typesArray(sub), b.maskArray(sub), 0.3f)
+          .toFloatArray();
+      Engine.getInstance().setRandomSeed(7);
+      float[] again = m.score(b.idsArray(sub), b.typesArray(sub), b.maskArray(sub), 0.3f)
+          .toFloatArray();
+      Engine.getInstance().setRandomSeed(8);
+      float[] other = m.score(b.idsArray(sub), b.typesArray(sub), b.maskArray(sub), 0.3f)
+          .toFloatArray();
+      assertArrayEquals(a, again, "the same seed draws the same masks");
+      assertTrue(Math.abs(a[0] - plain[0]) > 1e-6 && Math.abs(a[0] - other[0]) > 1e-6,
+          "dropout changes the score, and another seed changes it differently");
     }
   }
 
