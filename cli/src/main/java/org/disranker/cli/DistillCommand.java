@@ -58,7 +58,8 @@ public final class DistillCommand implements Callable<Integer> {
   String missing;
 
   @Option(names = "--init", defaultValue = Models.MINILM,
-      description = "Student to start from: minilm, bge-small, e5-small (12 layers each but minilm's 6) or a BERT folder")
+      description = "Student to start from: minilm (6 layers), bge-small or e5-small (12 layers;"
+          + " see --layers) or a BERT folder")
   String init;
 
   @Option(names = "--layers", description = "Keep only the first N layers of --init")
