@@ -371,11 +371,9 @@ public final class BenchCommand implements Runnable {
         rows.add(row(String.format(Locale.ROOT, "teacher: decoder, small preset (%.0fM)",
             params / 1e6), "DJL fp32", secs));
       }
-      for (String[] spec : new String[][] {{"BERT-12: bge-small-en-v1.5", "bge"},
+      for (String[] spec : new String[][] {{"BERT-12: bge-small-en-v1.5", "bge-small"},
           {"BERT-6: all-MiniLM-L6-v2 (student)", "minilm"}}) {
-        BertCheckpoint c = spec[1].equals("bge") ? BertCheckpoint.fromOnnxResource(
-            BertCheckpoint.BGE_SMALL_ONNX, BertCheckpoint.BGE_SMALL_TOKENIZER,
-            BertCheckpoint.BGE_SMALL_HEADS) : BertCheckpoint.minilm();
+        BertCheckpoint c = BertCheckpoint.pretrained(spec[1]);
         Batch b = helper.fixedBatch(d, c, length);
         try (BertModel m = BertModel.create(c, Devices.best())) {
           DjlScorer s = new DjlScorer(m);

@@ -625,11 +625,13 @@ public final class RankingStages {
     });
   }
 
-  /** The starting student: MiniLM or a folder, with the config's changes. */
+  /** The starting student: a pretrained encoder or a folder, with the config's changes. */
   private BertCheckpoint initialStudent(JsonNode st) {
     String spec = st.path("init").asText("minilm");
-    BertCheckpoint c = spec.equals("minilm") ? BertCheckpoint.minilm()
-        : BertCheckpoint.load(dataPath(spec));
+    BertCheckpoint c = BertCheckpoint.pretrained(spec);
+    if (c == null) {
+      c = BertCheckpoint.load(dataPath(spec));
+    }
     return st.path("type1FromType0").asBoolean(false) ? c.withTypeOneFromTypeZero() : c;
   }
 

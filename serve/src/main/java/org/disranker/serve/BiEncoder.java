@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import org.disranker.core.util.Progress;
 import org.disranker.model.bert.Batch;
+import org.disranker.model.bert.BertCheckpoint;
 import org.disranker.model.tokenize.PairTokenizer;
 
 /**
@@ -35,20 +36,20 @@ public final class BiEncoder implements AutoCloseable {
       String queryPrefix, String documentPrefix) {
 
     /** all-MiniLM-L6-v2 (sentence-transformers): mean pooling, no prefixes. */
-    public static final Spec MINILM = new Spec("minilm", "all-minilm-l6-v2.onnx",
-        "all-minilm-l6-v2-tokenizer.json", Pooling.MEAN, "", "");
+    public static final Spec MINILM = new Spec("minilm", BertCheckpoint.MINILM_ONNX,
+        BertCheckpoint.MINILM_TOKENIZER, Pooling.MEAN, "", "");
 
     /**
      * bge-small-en-v1.5 (BAAI): [CLS] pooling, and the instruction its authors recommend for
      * short queries that retrieve passages.
      */
-    public static final Spec BGE_SMALL = new Spec("bge-small", "bge-small-en-v1.5.onnx",
-        "bge-small-en-v1.5-tokenizer.json", Pooling.CLS,
+    public static final Spec BGE_SMALL = new Spec("bge-small", BertCheckpoint.BGE_SMALL_ONNX,
+        BertCheckpoint.BGE_SMALL_TOKENIZER, Pooling.CLS,
         "Represent this sentence for searching relevant passages: ", "");
 
     /** e5-small-v2 (intfloat): mean pooling, "query: " and "passage: " prefixes. */
-    public static final Spec E5_SMALL = new Spec("e5-small", "e5-small-v2.onnx",
-        "e5-small-v2-tokenizer.json", Pooling.MEAN, "query: ", "passage: ");
+    public static final Spec E5_SMALL = new Spec("e5-small", BertCheckpoint.E5_SMALL_ONNX,
+        BertCheckpoint.E5_SMALL_TOKENIZER, Pooling.MEAN, "query: ", "passage: ");
 
     /**
      * e5-small-v2 quantized to int8 (its langchain4j package's ONNX file): the same pooling and

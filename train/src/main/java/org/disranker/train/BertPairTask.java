@@ -117,9 +117,6 @@ abstract class BertPairTask<T extends BertPairTask.Item> implements TrainLoop.Ta
    * {@code seed} and the step number, so a resumed run draws the same masks.
    */
   void dropout(double rate, long seed) {
-    if (!(rate >= 0 && rate < 1)) {
-      throw new IllegalArgumentException("dropout must be in [0, 1), not " + rate);
-    }
     dropout = (float) rate;
     dropoutSeed = seed;
   }

@@ -45,6 +45,9 @@ public record DistillConfig(
           + ", not '" + loss + "'");
     }
     BertPairTask.checkFreeze(freeze);
+    if (!(dropout >= 0 && dropout < 1)) {
+      throw new IllegalArgumentException("dropout must be in [0, 1), not " + dropout);
+    }
     if (!(temperature > 0)) {
       throw new IllegalArgumentException("temperature must be positive");
     }

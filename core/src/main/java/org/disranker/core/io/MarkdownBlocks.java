@@ -17,25 +17,13 @@ public final class MarkdownBlocks {
 
   /** The body of a section (between its markers), or null when the file or section is absent. */
   public static String read(Path file, String name) {
-    if (!Files.exists(file)) {
-      return null;
-    }
-    String text;
-    try {
-      text = Files.readString(file, StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new UncheckedIOException("reading " + file, e);
-    }
-    String begin = "<!-- BEGIN " + name + " -->\n";
+    String text = text(file);
+    String begin = begin(name) + "\n";
     int b = text.indexOf(begin);
     if (b < 0) {
       return null;
     }
-    int e = text.indexOf("<!-- END " + name + " -->", b);
-    if (e < 0) {
-      throw new InputFormatException(file, "section '" + name + "' has no end marker");
-    }
-    return text.substring(b + begin.length(), e);
+    return text.substring(b + begin.length(), endOf(file, text, name, b));
   }
 
   public static void upsert(Path file, String name, String content) {
@@ -43,29 +31,47 @@ public final class MarkdownBlocks {
       throw new IllegalArgumentException("section name may hold letters, digits and . _ / -: '"
           + name + "'");
     }
-    String begin = "<!-- BEGIN " + name + " -->";
-    String end = "<!-- END " + name + " -->";
+    String begin = begin(name);
+    String end = end(name);
     String body = content.endsWith("\n") ? content : content + "\n";
     String block = begin + "\n" + body + end;
-    String old;
-    try {
-      old = Files.exists(file) ? Files.readString(file, StandardCharsets.UTF_8) : "";
-    } catch (IOException e) {
-      throw new UncheckedIOException("reading " + file, e);
-    }
+    String old = text(file);
     int b = old.indexOf(begin);
     String updated;
     if (b >= 0) {
-      int e = old.indexOf(end, b);
-      if (e < 0) {
-        throw new InputFormatException(file, "section '" + name + "' has no end marker '" + end
-            + "'");
-      }
-      updated = old.substring(0, b) + block + old.substring(e + end.length());
+      updated = old.substring(0, b) + block + old.substring(endOf(file, old, name, b)
+          + end.length());
     } else {
       String sep = old.isEmpty() || old.endsWith("\n\n") ? "" : old.endsWith("\n") ? "\n" : "\n\n";
       updated = old + sep + block + "\n";
     }
     AtomicFiles.writeString(file, updated);
+  }
+
+  private static String begin(String name) {
+    return "<!-- BEGIN " + name + " -->";
+  }
+
+  private static String end(String name) {
+    return "<!-- END " + name + " -->";
+  }
+
+  /** The file's text, empty when it does not exist. */
+  private static String text(Path file) {
+    try {
+      return Files.exists(file) ? Files.readString(file, StandardCharsets.UTF_8) : "";
+    } catch (IOException e) {
+      throw new UncheckedIOException("reading " + file, e);
+    }
+  }
+
+  /** Where the end marker of the section begun at {@code from} starts. */
+  private static int endOf(Path file, String text, String name, int from) {
+    int e = text.indexOf(end(name), from);
+    if (e < 0) {
+      throw new InputFormatException(file, "section '" + name + "' has no end marker '"
+          + end(name) + "'");
+    }
+    return e;
   }
 }

@@ -43,6 +43,20 @@ public record BertCheckpoint(BertConfig config, Map<String, Tensor> weights, byt
   public static final String E5_SMALL_TOKENIZER = "e5-small-v2-tokenizer.json";
   public static final int E5_SMALL_HEADS = 12;
 
+  /**
+   * A pretrained encoder from its Maven jar on the classpath: minilm (all-MiniLM-L6-v2, 6 layers),
+   * bge-small (bge-small-en-v1.5) or e5-small (e5-small-v2), both 12 layers; null for another
+   * name.
+   */
+  public static BertCheckpoint pretrained(String name) {
+    return switch (name) {
+      case "minilm" -> minilm();
+      case "bge-small" -> fromOnnxResource(BGE_SMALL_ONNX, BGE_SMALL_TOKENIZER, BGE_SMALL_HEADS);
+      case "e5-small" -> fromOnnxResource(E5_SMALL_ONNX, E5_SMALL_TOKENIZER, E5_SMALL_HEADS);
+      default -> null;
+    };
+  }
+
   /** Loads all-MiniLM-L6-v2 from the classpath (the langchain4j Maven artifact). */
   public static BertCheckpoint minilm() {
     return fromOnnxResource(MINILM_ONNX, MINILM_TOKENIZER, MINILM_HEADS);
