@@ -106,7 +106,7 @@ public final class RerankCommand implements Callable<Integer> {
         spec = spec.withPooling(BiEncoder.Pooling.valueOf(pooling.toUpperCase(Locale.ROOT)));
       }
       try (BiEncoder b = new BiEncoder(spec, maxLength, threads)) {
-        scores = b.score(qs, ds, batch);
+        scores = b.score(qs, ds);
       }
       return finish(pairs, scores, t0);
     }

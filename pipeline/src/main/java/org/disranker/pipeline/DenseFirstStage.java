@@ -24,7 +24,6 @@ public final class DenseFirstStage implements PoolBuilder.FirstStage {
   private final BiEncoder.Spec spec;
   private final int maxLength;
   private final int threads;
-  private final int batch;
 
   /**
    * @param model a bi-encoder name ({@link BiEncoder.Spec#named})
@@ -35,7 +34,6 @@ public final class DenseFirstStage implements PoolBuilder.FirstStage {
     this.spec = BiEncoder.Spec.named(model);
     this.maxLength = maxLength;
     this.threads = threads;
-    this.batch = 32;
   }
 
   /**
@@ -76,8 +74,8 @@ public final class DenseFirstStage implements PoolBuilder.FirstStage {
     float[][] d;
     float[][] q;
     try (BiEncoder enc = new BiEncoder(spec, maxLength, threads)) {
-      d = enc.embed(docTexts, batch, spec.name() + " passages");
-      q = enc.embed(queryTexts, batch, spec.name() + " queries");
+      d = enc.embed(docTexts, spec.name() + " passages");
+      q = enc.embed(queryTexts, spec.name() + " queries");
     }
     List<List<ScoredDoc>> tops = IntStream.range(0, qids.size()).parallel()
         .mapToObj(i -> top(q[i], d, ids, k)).toList();

@@ -33,6 +33,7 @@ import org.disranker.model.onnx.BertOnnxExporter;
 import org.disranker.model.tokenize.PairTokenizer;
 import org.disranker.retrieval.PoolBuilder;
 import org.disranker.serve.BiEncoder;
+import org.disranker.serve.EmbeddingStore;
 import org.disranker.serve.OnnxScorer;
 import org.disranker.serve.PairText;
 import org.disranker.serve.PoolScorer;
@@ -147,13 +148,16 @@ public final class RankingStages {
     Map<String, Object> rrCfg = new LinkedHashMap<>();
     rrCfg.put("topK", topK);
     rrCfg.put("maxLength", maxLength);
-    rrCfg.put("teachers", teacherModels.toString());
     List<Path> rrInputs = new ArrayList<>(List.of(testDir, fin.dir()));
     if (ft != null) {
       rrInputs.add(ft.dir());
     }
-    StageRunner.Result rr = runner.run("rerank/" + testDir.getFileName(), rrCfg, rrInputs,
-        dir -> {
+    // the rows that do not depend on the student are scored once, in their own stage
+    Map<String, Object> baseCfg = new LinkedHashMap<>();
+    baseCfg.put("topK", topK);
+    baseCfg.put("teachers", teacherModels.toString());
+    StageRunner.Result base = runner.run("rerank/" + testDir.getFileName() + "/baselines",
+        baseCfg, List.of(testDir), dir -> {
           Dataset d = Datasets.open(testDir, null);
           TopK pairs = TopK.of(d.firstStage(), topK, d.queries(), d.documents());
           Map<String, Object> m = new LinkedHashMap<>();
@@ -164,6 +168,13 @@ public final class RankingStages {
               zeroShot(pairs, BiEncoder.Spec.named(t), dir.resolve(t + "-zero-shot.run"), m);
             }
           }
+          return m;
+        });
+    StageRunner.Result rr = runner.run("rerank/" + testDir.getFileName(), rrCfg, rrInputs,
+        dir -> {
+          Dataset d = Datasets.open(testDir, null);
+          TopK pairs = TopK.of(d.firstStage(), topK, d.queries(), d.documents());
+          Map<String, Object> m = new LinkedHashMap<>();
           rerank(pairs, maxLength, fin.dir(), "model.onnx", dir.resolve("student.run"), m);
           rerank(pairs, maxLength, fin.dir(), "model.int8.onnx", dir.resolve("student-int8.run"),
               m);
@@ -178,11 +189,11 @@ public final class RankingStages {
     Evaluator ev = new Evaluator(Metrics.parse(METRICS, Ndcg.Gain.LINEAR, 1), Run.Order.SCORE,
         false);
     Map<String, Path> runs = new LinkedHashMap<>();
-    runs.put("BM25", rr.dir().resolve("bm25.run"));
-    runs.put("zero-shot MiniLM (bi-encoder)", rr.dir().resolve("minilm-zero-shot.run"));
+    runs.put("BM25", base.dir().resolve("bm25.run"));
+    runs.put("zero-shot MiniLM (bi-encoder)", base.dir().resolve("minilm-zero-shot.run"));
     for (String t : teacherModels) {
       if (!t.equals("minilm")) {
-        runs.put("teacher " + t + " (zero-shot bi-encoder)", rr.dir().resolve(t
+        runs.put("teacher " + t + " (zero-shot bi-encoder)", base.dir().resolve(t
             + "-zero-shot.run"));
       }
     }
@@ -297,17 +308,10 @@ public final class RankingStages {
   private StageRunner.Result scorePool(JsonNode t, StageRunner.Result pool) {
     String model = t.path("model").asText();
     Map<String, Object> c = asMap(t);
-    return runner.run("teacher/" + model, c, List.of(pool.dir()), dir -> {
-      Dataset p = Datasets.open(pool.dir(), null);
-      ScorerSpec spec = ScorerSpec.biEncoder(model, t.path("maxLength").asInt(192),
-          t.path("batch").asInt(32), 0);
-      PoolScorer.Result r;
-      try (QueryScorer s = spec.open()) {
-        r = PoolScorer.score(pairs(p), s, dir.resolve("scores.tsv"), Map.of("spec",
-            spec.toString()), null, -1);
-      }
-      return Map.of("pairs", r.pairs(), "pairsPerSecond", r.pairsPerSecond());
-    });
+    c.put("plan", "embedding store");
+    return runner.run("teacher/" + model, c, List.of(pool.dir()), dir -> storeScore(model,
+        t.path("maxLength").asInt(192), pairs(Datasets.open(pool.dir(), null)),
+        dir.resolve("scores.tsv")));
   }
 
   /** The ensemble of the teachers' pool scores, each normalised per query first. */
@@ -398,8 +402,12 @@ public final class RankingStages {
         }
         BertCheckpoint init = before == null ? initialStudent(st)
             : BertCheckpoint.load(before.dir().resolve("model"));
+        Validation v = validation(val, dc.maxLength());
+        if (v != null && before != null) {
+          v = v.withoutStart(); // the phase before validated this model at its last step
+        }
         TrainLoop.Result r = new Distiller(dc, Devices.best()).train(init, groups, queries,
-            docs, validation(val, dc.maxLength()), dir, null, -1);
+            docs, v, dir, null, -1);
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("steps", r.steps());
         m.put("queries", groups.size());
@@ -612,17 +620,9 @@ public final class RankingStages {
     Map<String, Object> c = asMap(t);
     c.put("candidates", candidates);
     c.put("topK", k);
-    return runner.run("lists/" + name + "/" + model, c, inputs, dir -> {
-      ScorerSpec spec = ScorerSpec.biEncoder(model, t.path("maxLength").asInt(192),
-          t.path("batch").asInt(32), 0);
-      PoolScorer.Result r;
-      try (QueryScorer s = spec.open()) {
-        r = PoolScorer.score(pairs(d, pairs), s, dir.resolve("scores.tsv"), Map.of("spec",
-            spec.toString()), null, -1);
-      }
-      return Map.of("queries", pairs.size(), "pairs", r.pairs(), "pairsPerSecond",
-          r.pairsPerSecond());
-    });
+    c.put("plan", "embedding store");
+    return runner.run("lists/" + name + "/" + model, c, inputs, dir -> storeScore(model,
+        t.path("maxLength").asInt(192), pairs(d, pairs), dir.resolve("scores.tsv")));
   }
 
   /** The starting student: a pretrained encoder or a folder, with the config's changes. */
@@ -715,14 +715,44 @@ public final class RankingStages {
     write(pairs, scores, out, t0, m);
   }
 
-  /** Reranks the pairs by a zero-shot bi-encoder's cosine. */
-  static void zeroShot(TopK pairs, BiEncoder.Spec spec, Path out, Map<String, Object> m) {
+  /** Reranks the pairs by a zero-shot bi-encoder's cosine (vectors from the run's store). */
+  private void zeroShot(TopK pairs, BiEncoder.Spec spec, Path out, Map<String, Object> m) {
     long t0 = System.nanoTime();
     float[] scores;
-    try (BiEncoder b = new BiEncoder(spec, 256, 0)) {
-      scores = b.score(pairs.queries(), pairs.documents(), 32);
+    try (EmbeddingStore store = EmbeddingStore.open(embeddings(), new BiEncoder(spec, 256, 0))) {
+      scores = store.score(pairs.queries(), pairs.documents(), spec.name());
     }
     write(pairs, scores, out, t0, m);
+  }
+
+  /** The run's embedding store: every bi-encoder vector any stage computed, by text. */
+  private Path embeddings() {
+    return runner.runDir().resolve("embeddings");
+  }
+
+  /**
+   * A bi-encoder scores a pool of pairs into {@code scores.tsv}: its distinct texts embedded once
+   * into the run's store (those already there are read), then each pair's dot product; both steps
+   * resume after a kill.
+   */
+  private Map<String, Object> storeScore(String model, int maxLength, List<List<PairText>> pool,
+      Path out) {
+    long t0 = System.nanoTime();
+    try (EmbeddingStore store = EmbeddingStore.open(embeddings(), new BiEncoder(
+        BiEncoder.Spec.named(model), maxLength, 0))) {
+      List<String> texts = store.texts(pool);
+      store.ensure(texts, model + " texts", null);
+      PoolScorer.Result r = PoolScorer.score(pool, store.scorer(), out, Map.of("model", model,
+          "maxLength", maxLength, "store", runner.runDir().relativize(store.dir()).toString()),
+          null, -1);
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("queries", pool.size());
+      m.put("pairs", r.pairs());
+      m.put("distinctTexts", texts.size());
+      m.put("textsEmbeddedNow", store.embeddedNow());
+      m.put("pairsPerSecond", r.pairs() / ((System.nanoTime() - t0) / 1e9));
+      return m;
+    }
   }
 
   private static void write(TopK pairs, float[] scores, Path out, long t0,

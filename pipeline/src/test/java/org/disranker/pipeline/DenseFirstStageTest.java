@@ -68,7 +68,7 @@ class DenseFirstStageTest {
         for (ScoredDoc sd : dense.get(q)) {
           String text = corpus.stream().filter(d -> d.id().equals(sd.docid())).findFirst()
               .orElseThrow().text();
-          float teacher = b.score(List.of(queries.get(q).text()), List.of(text), 8)[0];
+          float teacher = b.score(List.of(queries.get(q).text()), List.of(text))[0];
           assertEquals(teacher, sd.score(), 1e-5, q + " " + sd.docid());
         }
       }

@@ -131,7 +131,7 @@ public record ScorerSpec(String kind, String model, String onnx, int maxLength, 
         if (cache.size() + missing.size() > MAX_CACHED) {
           cache.clear(); // bounded memory on a long-lived executor
         }
-        float[][] e = enc.embed(missing, batchSize, null);
+        float[][] e = enc.embed(missing, null);
         for (int i = 0; i < e.length; i++) {
           cache.put(missing.get(i), e[i]);
         }

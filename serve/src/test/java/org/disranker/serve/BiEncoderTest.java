@@ -29,7 +29,7 @@ class BiEncoderTest {
   void separatesAnObviouslyRelevantPassageFromAnIrrelevantOne() {
     Progress.setQuiet(true);
     try (BiEncoder b = new BiEncoder(BiEncoder.Spec.MINILM, 128, 1)) {
-      float[] s = b.score(QUERIES, DOCS, 2);
+      float[] s = b.score(QUERIES, DOCS);
       assertTrue(s[0] > s[1] + 0.2, "lift: " + s[0] + " vs " + s[1]);
       assertTrue(s[2] > s[3] + 0.2, "vaccines: " + s[2] + " vs " + s[3]);
       for (float v : s) {
@@ -44,7 +44,7 @@ class BiEncoderTest {
     Progress.setQuiet(true);
     float[] ort;
     try (BiEncoder b = new BiEncoder(BiEncoder.Spec.MINILM, 128, 1)) {
-      ort = b.score(QUERIES, DOCS, 3);
+      ort = b.score(QUERIES, DOCS);
     }
     BertCheckpoint c = BertCheckpoint.minilm();
     float[] djl;
@@ -58,7 +58,7 @@ class BiEncoderTest {
     // [CLS] pooling is another function of the same states
     try (BiEncoder b = new BiEncoder(BiEncoder.Spec.MINILM.withPooling(BiEncoder.Pooling.CLS),
         128, 1)) {
-      float[] cls = b.score(QUERIES, DOCS, 3);
+      float[] cls = b.score(QUERIES, DOCS);
       assertTrue(Math.abs(cls[1] - ort[1]) > 1e-3);
     }
   }
@@ -66,7 +66,7 @@ class BiEncoderTest {
   static float[] score(BiEncoder.Spec spec) {
     Progress.setQuiet(true);
     try (BiEncoder b = new BiEncoder(spec, 128, 1)) {
-      return b.score(QUERIES, DOCS, 2);
+      return b.score(QUERIES, DOCS);
     }
   }
 
@@ -103,7 +103,7 @@ class BiEncoderTest {
     try (QueryScorer s = ScorerSpec.biEncoder("minilm", 128, 1, 1).open();
         BiEncoder b = new BiEncoder(BiEncoder.Spec.MINILM, 128, 1)) {
       float[] viaSpec = s.scoreQuery(pairs);
-      float[] direct = b.score(QUERIES.subList(0, 2), DOCS.subList(0, 2), 2);
+      float[] direct = b.score(QUERIES.subList(0, 2), DOCS.subList(0, 2));
       assertEquals(direct[0], viaSpec[0], 1e-5);
       assertEquals(direct[1], viaSpec[1], 1e-5);
     }

@@ -132,6 +132,11 @@ abstract class BertPairTask<T extends BertPairTask.Item> implements TrainLoop.Ta
   }
 
   @Override
+  public boolean validateAtStart() {
+    return validation == null || validation.atStart();
+  }
+
+  @Override
   public Map<String, Double> validate() {
     return validation == null ? Map.of() : validation.evaluate(model, tokenizerJson);
   }

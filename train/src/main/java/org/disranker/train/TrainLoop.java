@@ -88,6 +88,11 @@ public final class TrainLoop {
       return 0;
     }
 
+    /** Whether a run from step 0 validates before its first step (when it validates at all). */
+    default boolean validateAtStart() {
+      return true;
+    }
+
     /** Metrics of the model as it is now on a held-out set (called outside any collector). */
     default Map<String, Double> validate() {
       return Map.of();
@@ -181,7 +186,7 @@ public final class TrainLoop {
       int skippedInARow = 0;
       boolean interrupted = false;
       int every = task.validateEvery();
-      if (every > 0 && start == 0) {
+      if (every > 0 && start == 0 && task.validateAtStart()) {
         validation.add(validationRecord(task, 0, 0));
       }
       while (step < schedule.steps()) {

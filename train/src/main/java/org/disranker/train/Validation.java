@@ -23,9 +23,11 @@ import org.disranker.model.tokenize.PairTokenizer;
  * @param name what the report calls it (e.g. {@code dl19})
  * @param scorer how the current weights score the pairs; null for the training model itself on
  *     DJL (a caller can export them to a faster engine instead)
+ * @param atStart whether a run that starts at step 0 validates before its first step; false for
+ *     a run that continues a model another run already validated at its end
  */
 public record Validation(String name, TopK pairs, Qrels qrels, int every, int maxLength,
-    ScorerFactory scorer) {
+    ScorerFactory scorer, boolean atStart) {
   static final String METRICS = "ndcg@10,pnr";
 
   /** Opens a scorer of a checkpoint's weights for one validation. */
@@ -41,7 +43,17 @@ public record Validation(String name, TopK pairs, Qrels qrels, int every, int ma
   }
 
   public Validation(String name, TopK pairs, Qrels qrels, int every, int maxLength) {
-    this(name, pairs, qrels, every, maxLength, null);
+    this(name, pairs, qrels, every, maxLength, null, true);
+  }
+
+  public Validation(String name, TopK pairs, Qrels qrels, int every, int maxLength,
+      ScorerFactory scorer) {
+    this(name, pairs, qrels, every, maxLength, scorer, true);
+  }
+
+  /** The same validation without the point before the first step. */
+  public Validation withoutStart() {
+    return new Validation(name, pairs, qrels, every, maxLength, scorer, false);
   }
 
   public Validation {

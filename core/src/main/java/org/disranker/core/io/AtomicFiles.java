@@ -15,9 +15,14 @@ import java.nio.file.StandardCopyOption;
 /**
  * Writes a file all at once or not at all: the content goes to a temporary file beside the target,
  * which is renamed over the target only after it was written completely. A failure leaves the old
- * target untouched and no temporary file behind.
+ * target untouched and no temporary file behind. The file is readable by everyone and writable by
+ * its owner (0644, what {@code cp} and {@code git} give under the usual umask), so a service that
+ * runs as another user can load an export; a temporary file alone would be 0600.
  */
 public final class AtomicFiles {
+  static final java.util.Set<java.nio.file.attribute.PosixFilePermission> READABLE =
+      java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--");
+
   private AtomicFiles() {}
 
   /** Writes text to a file. */
@@ -56,6 +61,9 @@ public final class AtomicFiles {
       tmp = Files.createTempFile(dir, "." + abs.getFileName() + ".", ".tmp");
       try (OutputStream os = Files.newOutputStream(tmp)) {
         body.write(os);
+      }
+      if (Files.getFileStore(tmp).supportsFileAttributeView("posix")) {
+        Files.setPosixFilePermissions(tmp, READABLE);
       }
       try {
         Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);

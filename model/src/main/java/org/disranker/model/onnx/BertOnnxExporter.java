@@ -82,7 +82,7 @@ public final class BertOnnxExporter {
 
   /**
    * x · W in int8. W is symmetric per output column ({@code MatMulIntegerToFloat} applies those
-   * scales). x is quantized per row (one token) to uint8, by one QuantizeLinear over the rows,
+   * scales), with 7-bit codes ({@link #WEIGHT_MAX}). x is quantized per row (one token) to uint8, by one QuantizeLinear over the rows,
    * with the row's own range (widened to hold 0), scale range / 255 and zero point z =
    * round(−min / scale). The kernel takes one zero point for all rows, so it computes with 128
    * and the difference comes back exactly, (xq − z)·W = (xq − 128)·W + (128 − z)·colsum(W); the
@@ -93,26 +93,10 @@ public final class BertOnnxExporter {
   private String quantizedMatMul(String x, String prefix, Tensor weight, boolean rank3) {
     int n = (int) weight.shape()[0];
     int k = (int) weight.shape()[1];
-    float[] a = weight.toFloats();
-    float[] scale = new float[n];
-    for (int r = 0; r < n; r++) {
-      float max = 0f;
-      for (int c = 0; c < k; c++) {
-        max = Math.max(max, Math.abs(a[r * k + c]));
-      }
-      scale[r] = max == 0f ? 1f : max / 127f;
-    }
-    byte[] q = new byte[k * n]; // [K, N]
-    float[] colSum = new float[n]; // colsum(Wq) · scale, per output column
-    for (int r = 0; r < n; r++) {
-      int sum = 0;
-      for (int c = 0; c < k; c++) {
-        int v = Math.max(-127, Math.min(127, Math.round(a[r * k + c] / scale[r])));
-        q[c * n + r] = (byte) v;
-        sum += v;
-      }
-      colSum[r] = sum * scale[r];
-    }
+    QuantizedWeight w = quantize(weight);
+    byte[] q = w.values();
+    float[] scale = w.scales();
+    float[] colSum = w.colSums();
     String wq = g.initializer(prefix + ".weight.int8", new Tensor(DType.I8, new long[] {k, n},
         q));
     String ws = g.initializer(prefix + ".weight.scale", Tensor.ofFloats(new long[] {n}, scale));
@@ -141,6 +125,53 @@ public final class BertOnnxExporter {
     y = g.op("Mul", prefix + "/RowRescale", List.of(y, g.op("Unsqueeze", prefix + "/RowScaleCol",
         List.of(xs, col))));
     return rank3 ? g.op("Reshape", prefix + "/Unrows", List.of(y, outShape(n))) : y;
+  }
+
+  /**
+   * The largest weight code. On x86 CPUs without VNNI, ONNX Runtime multiplies uint8 activations
+   * by int8 weights with an instruction (vpmaddubsw) that adds each pair of neighbouring products
+   * in 16 bits and saturates there: with codes up to ±127, 255·127·2 = 64,770 overflows
+   * 32,767. Codes up to ±63 (7-bit weights, ONNX Runtime's {@code reduce_range}) keep every pair
+   * within 255·63·2 = 32,130, so the product is exact on every x86 CPU, VNNI or not.
+   */
+  public static final int WEIGHT_MAX = 63;
+
+  /**
+   * A weight matrix quantized for {@code MatMulIntegerToFloat}: codes laid out [K, N], a scale per
+   * output column, and the column sums of the codes times their scale.
+   */
+  public record QuantizedWeight(int k, int n, byte[] values, float[] scales, float[] colSums) {}
+
+  /** Quantizes a Linear weight ([N, K], as BERT stores it) symmetric per output column. */
+  public static QuantizedWeight quantize(Tensor weight) {
+    return quantize(weight, WEIGHT_MAX);
+  }
+
+  /** As {@link #quantize(Tensor)} with another largest code (127: full int8, for comparison). */
+  public static QuantizedWeight quantize(Tensor weight, int max) {
+    int n = (int) weight.shape()[0];
+    int k = (int) weight.shape()[1];
+    float[] a = weight.toFloats();
+    float[] scale = new float[n];
+    for (int r = 0; r < n; r++) {
+      float m = 0f;
+      for (int c = 0; c < k; c++) {
+        m = Math.max(m, Math.abs(a[r * k + c]));
+      }
+      scale[r] = m == 0f ? 1f : m / max;
+    }
+    byte[] q = new byte[k * n]; // [K, N]
+    float[] colSum = new float[n]; // colsum(Wq) · scale, per output column
+    for (int r = 0; r < n; r++) {
+      int sum = 0;
+      for (int c = 0; c < k; c++) {
+        int v = Math.max(-max, Math.min(max, Math.round(a[r * k + c] / scale[r])));
+        q[c * n + r] = (byte) v;
+        sum += v;
+      }
+      colSum[r] = sum * scale[r];
+    }
+    return new QuantizedWeight(k, n, q, scale, colSum);
   }
 
   /** [batch, sequence, n], built once per n from the input's shape. */
