@@ -19,6 +19,7 @@ import picocli.CommandLine.Command;
     subcommands = {
       DataCommand.class,
       Bm25Command.class,
+      SearchCommand.class,
       EvalCommand.class,
       StudentCommand.class,
       RerankCommand.class,

@@ -21,6 +21,8 @@ import org.disranker.core.util.Interruption;
 import org.disranker.model.Devices;
 import org.disranker.model.llm.DecoderTokenizer;
 import org.disranker.model.llm.LlamaCheckpoint;
+import org.disranker.serve.BiEncoder;
+import org.disranker.serve.EmbeddingStore;
 import org.disranker.serve.PairText;
 import org.disranker.serve.PoolScorer;
 import org.disranker.serve.QueryScorer;
@@ -307,6 +309,12 @@ public final class TeacherCommand implements Runnable {
         description = "Scores, .tsv (qid docid score) or .jsonl")
     Path output;
 
+    @Option(names = "--store", paramLabel = "DIR",
+        description = "Bi-encoder: keep its vectors in this embedding store (one folder per model"
+            + " and length inside), embed only the texts it lacks, and score from it; the"
+            + " pipeline keeps its store in RUN/embeddings. Resumes after a kill.")
+    Path store;
+
     @Option(names = "--trec-run", description = "Also write a TREC run when scoring is done")
     Path trecRun;
 
@@ -348,6 +356,13 @@ public final class TeacherCommand implements Runnable {
         }
       }
       boolean bi = Models.isBiEncoder(model);
+      if (store != null) {
+        if (!bi) {
+          throw new IllegalArgumentException("--store keeps bi-encoder vectors; " + model
+              + " is not a bi-encoder");
+        }
+        return scoreFromStore(pairs);
+      }
       ScorerSpec spec = bi ? new ScorerSpec("biencoder", model, "", maxLength, batch, threads,
           pooling == null ? "" : pooling, "")
           : ScorerSpec.teacher(model, maxLength, batch, pooling == null ? "last" : pooling,
@@ -364,6 +379,41 @@ public final class TeacherCommand implements Runnable {
           r.resumedFrom(), r.pairsPerSecond());
       if (r.interrupted()) {
         return 130;
+      }
+      if (trecRun != null) {
+        TrecRuns.write(trecRun, TeacherSignal.fromScoreFile(output).toRun("teacher"), "teacher");
+      }
+      return 0;
+    }
+
+    private int scoreFromStore(List<PairText> pairs) {
+      BiEncoder.Spec spec = BiEncoder.Spec.named(model);
+      if (pooling != null) {
+        spec = spec.withPooling(BiEncoder.Pooling.valueOf(pooling.toUpperCase(
+            java.util.Locale.ROOT)));
+      }
+      List<List<PairText>> byQuery = PoolScorer.byQuery(pairs);
+      long t0 = System.nanoTime();
+      try (EmbeddingStore st = EmbeddingStore.open(store, new BiEncoder(spec, maxLength,
+          threads)); Interruption stop = Interruption.register("score")) {
+        List<String> texts = st.texts(byQuery);
+        if (!st.ensure(texts, model + " texts", stop::requested)) {
+          System.err.printf("stopped: %d texts embedded into %s; run again to go on%n",
+              st.embeddedNow(), st.dir());
+          return 130;
+        }
+        Map<String, Object> info = new LinkedHashMap<>();
+        info.put("model", spec.name());
+        info.put("maxLength", maxLength);
+        info.put("store", st.dir().toString());
+        PoolScorer.Result r = PoolScorer.score(byQuery, st.scorer(), output, info, stop, -1);
+        System.err.printf("%s: %d pairs, %d distinct texts (%d were in the store, %d embedded"
+            + " now), %.1f s%n", r.interrupted() ? "stopped" : "done", r.pairs(), texts.size(),
+            texts.size() - st.embeddedNow(), st.embeddedNow(),
+            (System.nanoTime() - t0) / 1e9);
+        if (r.interrupted()) {
+          return 130;
+        }
       }
       if (trecRun != null) {
         TrecRuns.write(trecRun, TeacherSignal.fromScoreFile(output).toRun("teacher"), "teacher");

@@ -9,6 +9,7 @@ import java.util.Collection;
 import org.apache.lucene.analysis.Analyzer;
 import org.apache.lucene.analysis.en.EnglishAnalyzer;
 import org.apache.lucene.document.Field;
+import org.apache.lucene.document.StoredField;
 import org.apache.lucene.document.StringField;
 import org.apache.lucene.document.TextField;
 import org.apache.lucene.index.IndexWriter;
@@ -21,14 +22,19 @@ import org.disranker.core.util.Progress;
 /**
  * Builds a Lucene index for BM25 first-stage retrieval. Each document is indexed as one field,
  * title and body together, analysed by Lucene's {@link EnglishAnalyzer} (standard tokenizer,
- * lower case, English stop words, Porter stemming); the id is stored.
+ * lower case, English stop words, Porter stemming); the id is stored, and so is the text (title
+ * and body as the student reads them, in {@link #TEXT}), for a second stage that reranks the
+ * hits by their text and for showing them.
  *
  * <p>The index is built in a temporary folder beside the target and moved into place when
  * complete, so an interrupted build never leaves a half index under the target name.
  */
 public final class Bm25Index {
-  static final String ID = "id";
+  /** The stored document id. */
+  public static final String ID = "id";
   static final String CONTENTS = "contents";
+  /** The stored document text: title and body joined as {@link Document#text()} joins them. */
+  public static final String TEXT = "text";
 
   private Bm25Index() {}
 
@@ -54,6 +60,7 @@ public final class Bm25Index {
           org.apache.lucene.document.Document ld = new org.apache.lucene.document.Document();
           ld.add(new StringField(ID, d.id(), Field.Store.YES));
           ld.add(new TextField(CONTENTS, d.text(), Field.Store.NO));
+          ld.add(new StoredField(TEXT, d.text()));
           w.addDocument(ld);
           p.step();
         }

@@ -62,19 +62,36 @@ public final class Bm25Searcher implements AutoCloseable {
     return reader.numDocs();
   }
 
-  /** The top {@code k} documents for a query text, in trec_eval order (ties by docid desc). */
-  public List<ScoredDoc> search(String text, int k) {
+  /** The Lucene searcher (BM25 with this searcher's k1 and b). */
+  public IndexSearcher searcher() {
+    return searcher;
+  }
+
+  /**
+   * The BM25 query of a text: one optional clause per distinct analysed term, boosted by its
+   * count; null when no term is left (a query of stop words only).
+   */
+  public org.apache.lucene.search.Query query(String text) {
     Map<String, Integer> counts = analyze(text);
     if (counts.isEmpty()) {
-      return List.of();
+      return null;
     }
     BooleanQuery.Builder q = new BooleanQuery.Builder();
     counts.forEach((term, n) -> {
       TermQuery tq = new TermQuery(new Term(Bm25Index.CONTENTS, term));
       q.add(n == 1 ? tq : new BoostQuery(tq, n), BooleanClause.Occur.SHOULD);
     });
+    return q.build();
+  }
+
+  /** The top {@code k} documents for a query text, in trec_eval order (ties by docid desc). */
+  public List<ScoredDoc> search(String text, int k) {
+    org.apache.lucene.search.Query q = query(text);
+    if (q == null) {
+      return List.of();
+    }
     try {
-      TopDocs top = searcher.search(q.build(), k);
+      TopDocs top = searcher.search(q, k);
       StoredFields stored = searcher.storedFields();
       List<ScoredDoc> out = new ArrayList<>(top.scoreDocs.length);
       for (ScoreDoc sd : top.scoreDocs) {
