@@ -25,8 +25,9 @@ final class RerankStage extends StageContext {
 
   /**
    * The test collection's first-stage top k reranked: the rows that do not depend on the student
-   * (BM25, zero-shot MiniLM, the teachers) once, in {@code rerank/TEST-baselines} (not inside {@code rerank/TEST}, which a rerun replaces whole); the student's
-   * fp32 and int8 exports (and the fine-tuned baseline) in {@code rerank/TEST}.
+   * (BM25, zero-shot MiniLM, the teachers) once, in {@code rerank/TEST-baselines} (beside {@code
+   * rerank/TEST}, not inside it: a rerun replaces that folder whole); the student's fp32 and int8
+   * exports (and the fine-tuned baseline) in {@code rerank/TEST}.
    */
   Outputs run(Path testDir, int topK, int maxLength, java.util.Set<String> teacherModels,
       StageRunner.Result fin, StageRunner.Result ft) {

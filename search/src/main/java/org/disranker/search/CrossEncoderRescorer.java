@@ -132,7 +132,7 @@ public final class CrossEncoderRescorer implements AutoCloseable {
           + onnx + " and tokenizer.json (the pipeline's final/ folder, or 'disranker student"
           + " export')");
     }
-    QueryScorer s = ScorerSpec.student(modelDir.toString(), modelDir.resolve(onnx).toString(),
+    QueryScorer s = ScorerSpec.student(modelDir.toString(), onnx,
         opt.maxLength, opt.batch, opt.threads).open();
     return new CrossEncoderRescorer(modelDir, opt, s);
   }
