@@ -12,6 +12,7 @@ import org.disranker.core.data.Query;
 import org.disranker.core.data.ScoredDoc;
 import org.disranker.retrieval.PoolBuilder;
 import org.disranker.serve.BiEncoder;
+import org.disranker.serve.EmbeddingStore;
 
 /**
  * A pool's first stage by a zero-shot bi-encoder: every passage and query is embedded once (with
@@ -24,6 +25,7 @@ public final class DenseFirstStage implements PoolBuilder.FirstStage {
   private final BiEncoder.Spec spec;
   private final int maxLength;
   private final int threads;
+  private final Path store;
 
   /**
    * @param model a bi-encoder name ({@link BiEncoder.Spec#named})
@@ -31,9 +33,18 @@ public final class DenseFirstStage implements PoolBuilder.FirstStage {
    * @param threads ONNX Runtime threads, 0 for one per core
    */
   public DenseFirstStage(String model, int maxLength, int threads) {
+    this(model, maxLength, threads, null);
+  }
+
+  /**
+   * As above, keeping the vectors in an embedding store under {@code store} (null: none), so
+   * that the teachers' stages that follow read them instead of embedding again.
+   */
+  public DenseFirstStage(String model, int maxLength, int threads, Path store) {
     this.spec = BiEncoder.Spec.named(model);
     this.maxLength = maxLength;
     this.threads = threads;
+    this.store = store;
   }
 
   /**
@@ -42,6 +53,12 @@ public final class DenseFirstStage implements PoolBuilder.FirstStage {
    * @param what the option or config field that named it, for the error
    */
   public static PoolBuilder.FirstStage of(String what, String name, int maxLength, int threads) {
+    return of(what, name, maxLength, threads, null);
+  }
+
+  /** As above, a bi-encoder keeping its vectors in an embedding store under {@code store}. */
+  public static PoolBuilder.FirstStage of(String what, String name, int maxLength, int threads,
+      Path store) {
     if (name.equals(PoolBuilder.BM25.name())) {
       return PoolBuilder.BM25;
     }
@@ -50,7 +67,7 @@ public final class DenseFirstStage implements PoolBuilder.FirstStage {
           + " bi-encoder (" + String.join(", ", BiEncoder.Spec.ALL.stream().map(
               BiEncoder.Spec::name).toList()) + ")");
     }
-    return new DenseFirstStage(name, maxLength, threads);
+    return new DenseFirstStage(name, maxLength, threads, store);
   }
 
   @Override
@@ -73,9 +90,19 @@ public final class DenseFirstStage implements PoolBuilder.FirstStage {
     }
     float[][] d;
     float[][] q;
-    try (BiEncoder enc = new BiEncoder(spec, maxLength, threads)) {
-      d = enc.embed(docTexts, spec.name() + " passages");
-      q = enc.embed(queryTexts, spec.name() + " queries");
+    if (store == null) {
+      try (BiEncoder enc = new BiEncoder(spec, maxLength, threads)) {
+        d = enc.embed(docTexts, spec.name() + " passages");
+        q = enc.embed(queryTexts, spec.name() + " queries");
+      }
+    } else {
+      try (EmbeddingStore st = EmbeddingStore.open(store, new BiEncoder(spec, maxLength,
+          threads))) {
+        st.ensure(docTexts, spec.name() + " passages", null);
+        st.ensure(queryTexts, spec.name() + " queries", null);
+        d = docTexts.stream().map(st::vector).toArray(float[][]::new);
+        q = queryTexts.stream().map(st::vector).toArray(float[][]::new);
+      }
     }
     List<List<ScoredDoc>> tops = IntStream.range(0, qids.size()).parallel()
         .mapToObj(i -> top(q[i], d, ids, k)).toList();

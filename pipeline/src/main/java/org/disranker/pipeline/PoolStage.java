@@ -37,7 +37,8 @@ final class PoolStage extends StageContext {
     inputs.addAll(corpora);
     inputs.addAll(excluded);
     PoolBuilder.FirstStage firstStage = DenseFirstStage.of(configFile + ": pool.firstStage",
-        p.path("firstStage").asText("bm25"), p.path("firstStageMaxLength").asInt(192), 0);
+        p.path("firstStage").asText("bm25"), p.path("firstStageMaxLength").asInt(192), 0,
+        embeddings());
     return runner.run("pool", c, inputs, dir -> {
       Map<String, Query> queries = new LinkedHashMap<>();
       for (Path f : queryFiles) {

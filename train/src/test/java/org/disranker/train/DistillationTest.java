@@ -255,6 +255,37 @@ class DistillationTest {
     }
   }
 
+  /** A phase that continues another does not validate its step 0: it is the last point before. */
+  @Test
+  void aRunWithoutStartValidatesOnlyAfterItsSteps() {
+    Progress.setQuiet(true);
+    BertCheckpoint tiny = BertCheckpoint.random(new BertConfig(30522, 32, 2, 2, 64, 128, 2,
+        1e-12), 4, BertCheckpoint.minilmTokenizer());
+    Map<String, Query> queries = Map.of("q", new Query("q", "how do wings make lift"));
+    Map<String, Document> docs = new LinkedHashMap<>();
+    docs.put("a", new Document("a", "", "wings make lift"));
+    docs.put("b", new Document("b", "", "stock markets fell"));
+    List<TeacherSignal.Group> groups = List.of(new TeacherSignal.Group("q", List.of("a", "b"),
+        new float[] {1, -1}));
+    org.disranker.core.data.Run first = new org.disranker.core.data.Run("bm25", Map.of("q",
+        List.of(new org.disranker.core.data.ScoredDoc("a", 2, 1),
+            new org.disranker.core.data.ScoredDoc("b", 1, 2))));
+    org.disranker.core.data.Qrels.Builder qrels = org.disranker.core.data.Qrels.builder();
+    qrels.add("q", "a", 1);
+    qrels.add("q", "b", 0);
+    Validation v = new Validation("tiny", org.disranker.core.data.TopK.of(first, 2, queries,
+        docs), qrels.build(), 2, 32);
+    DistillConfig c = new DistillConfig("listwise", 0.4, 1, 4, 1, 2, 1e-3, 1e-2, 0.1, 0.0, 1.0,
+        32, 0, "none", "zscore", 3, 0);
+    List<Double> withStart = new Distiller(c, Device.cpu()).train(tiny, groups, queries, docs, v,
+        dir.resolve("a"), null, -1).validation().stream().map(m -> m.get("step")).toList();
+    List<Double> without = new Distiller(c, Device.cpu()).train(tiny, groups, queries, docs,
+        v.withoutStart(), dir.resolve("b"), null, -1).validation().stream()
+        .map(m -> m.get("step")).toList();
+    assertEquals(List.of(0.0, 2.0, 4.0), withStart);
+    assertEquals(List.of(2.0, 4.0), without);
+  }
+
   /**
    * The regression test of the recipe on real data: MiniLM distilled for a few steps (listwise,
    * the pipeline's loss) from a recorded teacher (SPLADE++'s own scores) on some DL19 queries
