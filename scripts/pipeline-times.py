@@ -31,8 +31,8 @@ total = sum(r[2] for r in rows)
 cpu = next(l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name"))
 flags = open("/proc/cpuinfo").read()
 vnni = "VNNI" if "avx512_vnni" in flags or "avx_vnni" in flags else "AVX2 only, no VNNI"
-body = [f"`{command}`: {wall / 60:.0f} min {wall % 60:.0f} s wall, build included; the stages"
-        f" below sum to {total / 60:.0f} min {total % 60:.0f} s. {cpu} ({vnni}), 2 cores,"
+body = [f"`{command}`: {int(wall // 60)} min {wall % 60:.0f} s wall, build included; the stages"
+        f" below sum to {int(total // 60)} min {total % 60:.0f} s. {cpu} ({vnni}), 2 cores,"
         f" started {rows[0][0][:16].replace('T', ' ')} UTC. {note}", "",
         "| stage | seconds | |", "|---|---:|---|"]
 body += [f"| {s} | {sec:,.1f} | {x} |" for _, s, sec, x in rows]

@@ -27,7 +27,7 @@ fi
 export MALLOC_MMAP_THRESHOLD_=33554432 MALLOC_TRIM_THRESHOLD_=4294967296 MALLOC_TOP_PAD_=268435456
 old() { java -Dai.djl.offline=true -jar "$wt/cli/target/disranker.jar" "$@"; }
 new() { java -Dai.djl.offline=true -jar "$root/cli/target/disranker.jar" "$@"; }
-secs() { local t0; t0=$(date +%s.%N); "$@" 2>>"$work/log"; echo "$(date +%s.%N) - $t0" | bc; }
+secs() { local t0; t0=$(date +%s.%N); "$@" >>"$work/log" 2>&1; echo "$(date +%s.%N) - $t0" | bc; }
 
 lists="$work/dl22.pairs"   # the pipeline's DL22 lists: BM25 top 100, DL20's passages kept out
 cut -f1,2 runs/pipeline/lists/dl22/e5-small-int8/scores.tsv > "$lists"

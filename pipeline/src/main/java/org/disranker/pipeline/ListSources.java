@@ -1,12 +1,12 @@
 package org.disranker.pipeline;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import com.fasterxml.jackson.databind.JsonNode;
 import org.disranker.core.data.Query;
 import org.disranker.core.data.ScoredDoc;
 import org.disranker.core.dataset.Dataset;

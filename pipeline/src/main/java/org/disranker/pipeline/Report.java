@@ -1,5 +1,6 @@
 package org.disranker.pipeline;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -7,7 +8,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import com.fasterxml.jackson.databind.JsonNode;
 import org.disranker.core.data.Run;
 import org.disranker.core.dataset.Dataset;
 import org.disranker.core.dataset.Datasets;
@@ -83,7 +83,8 @@ final class Report extends StageContext {
     return sb.toString();
   }
 
-  static String sourceSummary(StageRunner.Result pool, Map<String, ListSources.ListSource> lists) {
+  static String sourceSummary(StageRunner.Result pool,
+      Map<String, ListSources.ListSource> lists) {
     List<String> parts = new ArrayList<>();
     if (pool != null) {
       JsonNode m = pool.metrics();

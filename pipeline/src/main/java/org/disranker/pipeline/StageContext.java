@@ -1,11 +1,11 @@
 package org.disranker.pipeline;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import com.fasterxml.jackson.databind.JsonNode;
 import org.disranker.core.io.JsonFiles;
 
 /**
@@ -32,10 +32,12 @@ abstract class StageContext {
     this.configFile = c.configFile;
   }
 
+  /** A path of the config, relative to the data folder. */
   Path dataPath(String value) {
     return data.resolve(value).normalize();
   }
 
+  /** The path a required top-level key of the config names. */
   Path required(String key) {
     JsonNode v = cfg.get(key);
     if (v == null || !v.isTextual()) {
@@ -44,6 +46,7 @@ abstract class StageContext {
     return dataPath(v.asText());
   }
 
+  /** The paths of a config array. */
   List<Path> paths(JsonNode array) {
     List<Path> out = new ArrayList<>();
     array.forEach(v -> out.add(dataPath(v.asText())));
@@ -56,7 +59,6 @@ abstract class StageContext {
     n.fields().forEachRemaining(e -> m.put(e.getKey(), e.getValue().toString()));
     return m;
   }
-
 
   /** The run's embedding store: every bi-encoder vector any stage computed, by text. */
   Path embeddings() {
