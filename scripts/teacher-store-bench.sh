@@ -71,7 +71,7 @@ PY
 done
 body="Teacher stage (pool + DL22 lists, e5-small-int8 at 192 tokens) before and after the embedding
 store, one run on $(date -u +%Y-%m-%d), $cpu (${vnni:-no VNNI}), 2 cores; written by
-\`scripts/teacher-store-bench.sh$( [ "$full" = 1 ] && echo ' --full') $base\`. Before: commit $base's \`teacher score\`, pool
+\`scripts/teacher-store-bench.sh$( [ "$full" = 1 ] && echo ' --full' || true) $base\`. Before: commit $base's \`teacher score\`, pool
 then lists. After: \`teacher score --store\`, one store for both.
 
 | pool | pairs | distinct texts | before, s (pool + lists) | after, s (pool + lists) | speed-up | max abs score change (pool) |
