@@ -7,6 +7,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 data="${DISRANKER_DATA:-../shared/data}"
 model="${1:-runs/pipeline/final}"
+shift || true
+extra=("$@")   # more options for disranker search, e.g. --max-length 96
+block="search-latency$(printf '%s' "${extra[*]:-}" | tr -c 'a-z0-9' '-' | sed 's/^-*/-/; s/-*$//; s/^-$//')"
 idx=runs/beir/cranfield.idx
 d=./disranker
 mvn -q -B -Dstyle.color=never -DskipTests package
@@ -20,7 +23,8 @@ queries=("what similarity laws must be obeyed when constructing aeroelastic mode
 rows=""
 for q in "${queries[@]}"; do
   t0=$(date +%s.%N)
-  j=$($d search --index "$idx" --model "$model" --query "$q" -k 10 --candidates 100 --json)
+  j=$($d search --index "$idx" --model "$model" --query "$q" -k 10 --candidates 100 --json \
+    "${extra[@]}")
   wall=$(echo "$(date +%s.%N) - $t0" | bc)
   rows+=$(python3 -c 'import json,sys; j=json.loads(sys.argv[1]); print("| %s | %.2f | %.3f | %.1f |" % (j["query"][:60], j["startupSeconds"], j["searchSeconds"], float(sys.argv[2])))' "$j" "$wall")
   rows+=$'\n'
@@ -30,10 +34,10 @@ body="\`disranker search\` on the Cranfield index (1,400 abstracts) with the def
 final student, int8, BM25 top 100 reranked, top 10 printed; each query a fresh process. Start-up
 is opening the index and loading the model; search is BM25 plus reranking the 100 hits; the whole
 command adds the JVM's own start. $(date -u +%Y-%m-%d), $cpu, 2 cores; written by
-\`scripts/search-latency.sh\`.
+\`scripts/search-latency.sh $model ${extra[*]:-}\`.
 
 | query | start-up, s | search + rerank, s | whole command, s |
 |---|---:|---:|---:|
 $rows"
 echo "$body"
-python3 scripts/md-block.py docs/BENCHMARKS.md search-latency "$body"
+python3 scripts/md-block.py docs/BENCHMARKS.md "$block" "$body"
