@@ -130,12 +130,10 @@ public final class Bm25Command implements Runnable {
 
     /** BM25's top k of each query, reordered by the cross-encoder (its scores in the run). */
     private Run reranked(Bm25Searcher s, Map<String, Query> qs) {
-      Map<String, List<ScoredDoc>> out =
-          new LinkedHashMap<>();
-      try (CrossEncoderRescorer r = CrossEncoderRescorer.open(rerank, CrossEncoderRescorer.options()
-              .topN(k).int8(!fp32).maxLength(maxLength));
-          Progress p = Progress.start("rerank",
-              qs.size())) {
+      Map<String, List<ScoredDoc>> out = new LinkedHashMap<>();
+      try (CrossEncoderRescorer r = CrossEncoderRescorer.open(rerank,
+          CrossEncoderRescorer.options().topN(k).int8(!fp32).maxLength(maxLength));
+          Progress p = Progress.start("rerank", qs.size())) {
         StoredFields stored = s.searcher().storedFields();
         for (Query query : qs.values()) {
           org.apache.lucene.search.Query lq = s.query(query.text());
@@ -145,9 +143,8 @@ public final class Bm25Command implements Runnable {
             TopDocs top = first.scoreDocs.length == 0 ? first
                 : r.forQuery(query.text()).rescore(s.searcher(), first, k);
             for (ScoreDoc sd : top.scoreDocs) {
-              l.add(new ScoredDoc(stored.document(sd.doc, Set.of(
-                  Bm25Index.ID)).get(Bm25Index.ID),
-                  sd.score, 0));
+              l.add(new ScoredDoc(stored.document(sd.doc, Set.of(Bm25Index.ID))
+                  .get(Bm25Index.ID), sd.score, 0));
             }
           }
           out.put(query.id(), l);

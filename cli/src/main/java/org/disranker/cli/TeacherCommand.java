@@ -396,20 +396,20 @@ public final class TeacherCommand implements Runnable {
       long t0 = System.nanoTime();
       try (EmbeddingStore st = EmbeddingStore.open(store, new BiEncoder(spec, maxLength,
           threads)); Interruption stop = Interruption.register("score")) {
-        List<String> texts = st.texts(byQuery);
-        if (!st.ensure(texts, model + " texts", stop::requested)) {
-          System.err.printf("stopped: %d texts embedded into %s; run again to go on%n",
-              st.embeddedNow(), st.dir());
-          return 130;
-        }
         Map<String, Object> info = new LinkedHashMap<>();
         info.put("model", spec.name());
         info.put("maxLength", maxLength);
         info.put("store", st.dir().toString());
-        PoolScorer.Result r = PoolScorer.score(byQuery, st.scorer(), output, info, stop, -1);
+        EmbeddingStore.PoolResult r = st.scorePool(byQuery, output, info, stop,
+            model + " texts");
+        if (r.scored() == null) {
+          System.err.printf("stopped: %d texts embedded into %s; run again to go on%n",
+              r.embeddedNow(), st.dir());
+          return 130;
+        }
         System.err.printf("%s: %d pairs, %d distinct texts (%d were in the store, %d embedded"
-            + " now), %.1f s%n", r.interrupted() ? "stopped" : "done", r.pairs(), texts.size(),
-            texts.size() - st.embeddedNow(), st.embeddedNow(),
+            + " now), %.1f s%n", r.interrupted() ? "stopped" : "done", r.scored().pairs(),
+            r.distinctTexts(), r.distinctTexts() - r.embeddedNow(), r.embeddedNow(),
             (System.nanoTime() - t0) / 1e9);
         if (r.interrupted()) {
           return 130;

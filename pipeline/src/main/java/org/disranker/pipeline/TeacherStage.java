@@ -13,7 +13,6 @@ import org.disranker.core.dataset.Datasets;
 import org.disranker.serve.BiEncoder;
 import org.disranker.serve.EmbeddingStore;
 import org.disranker.serve.PairText;
-import org.disranker.serve.PoolScorer;
 import org.disranker.train.TeacherSignal;
 
 /**
@@ -95,7 +94,6 @@ final class TeacherStage extends StageContext {
         t.path("maxLength").asInt(192), pairs(d, pairs), dir.resolve("scores.tsv")));
   }
 
-
   /**
    * A bi-encoder scores a pool of pairs into {@code scores.tsv}: its distinct texts embedded once
    * into the run's store (those already there are read), then each pair's dot product; both steps
@@ -106,17 +104,15 @@ final class TeacherStage extends StageContext {
     long t0 = System.nanoTime();
     try (EmbeddingStore store = EmbeddingStore.open(embeddings(), new BiEncoder(
         BiEncoder.Spec.named(model), maxLength, 0))) {
-      List<String> texts = store.texts(pool);
-      store.ensure(texts, model + " texts", null);
-      PoolScorer.Result r = PoolScorer.score(pool, store.scorer(), out, Map.of("model", model,
+      EmbeddingStore.PoolResult r = store.scorePool(pool, out, Map.of("model", model,
           "maxLength", maxLength, "store", runner.runDir().relativize(store.dir()).toString()),
-          null, -1);
+          null, model + " texts");
       Map<String, Object> m = new LinkedHashMap<>();
       m.put("queries", pool.size());
-      m.put("pairs", r.pairs());
-      m.put("distinctTexts", texts.size());
-      m.put("textsEmbeddedNow", store.embeddedNow());
-      m.put("pairsPerSecond", r.pairs() / ((System.nanoTime() - t0) / 1e9));
+      m.put("pairs", r.scored().pairs());
+      m.put("distinctTexts", r.distinctTexts());
+      m.put("textsEmbeddedNow", r.embeddedNow());
+      m.put("pairsPerSecond", r.scored().pairs() / ((System.nanoTime() - t0) / 1e9));
       return m;
     }
   }

@@ -203,8 +203,9 @@ public final class EmbeddingStore implements AutoCloseable {
         List<String> chunk = todo.subList(s, Math.min(todo.size(), s + CHUNK));
         float[][] e = enc.embed(chunk, null);
         ByteBuffer b = ByteBuffer.allocate(chunk.size() * recordBytes());
+        Key[] keys = new Key[chunk.size()];
         for (int i = 0; i < chunk.size(); i++) {
-          Key k = Key.of(chunk.get(i));
+          Key k = keys[i] = Key.of(chunk.get(i));
           b.order(ByteOrder.BIG_ENDIAN).putLong(k.hi()).putLong(k.lo());
           b.order(ByteOrder.LITTLE_ENDIAN);
           for (float x : e[i]) {
@@ -214,7 +215,7 @@ public final class EmbeddingStore implements AutoCloseable {
         os.write(b.array());
         os.flush();
         for (int i = 0; i < chunk.size(); i++) {
-          vectors.put(Key.of(chunk.get(i)), e[i]);
+          vectors.put(keys[i], e[i]);
         }
         embeddedNow += chunk.size();
         if (p != null) {
@@ -291,6 +292,31 @@ public final class EmbeddingStore implements AutoCloseable {
         return out;
       }
     };
+  }
+
+  /** How {@link #scorePool} ended: its pool scorer's result (null when stopped while embedding). */
+  public record PoolResult(int distinctTexts, long embeddedNow, PoolScorer.Result scored) {
+    public boolean interrupted() {
+      return scored == null || scored.interrupted();
+    }
+  }
+
+  /**
+   * Scores a pool into {@code out} as {@link PoolScorer} does: the pool's distinct texts are
+   * embedded into this store first (those there already are read), then each pair is a dot
+   * product. Both steps resume after a kill.
+   *
+   * @param info what the scores' manifest records (model, length, where the store is)
+   * @param stop checked between chunks and queries; null: never
+   */
+  public PoolResult scorePool(List<List<PairText>> pool, Path out, Map<String, Object> info,
+      org.disranker.core.util.Interruption stop, String label) {
+    List<String> texts = texts(pool);
+    if (!ensure(texts, label, stop == null ? null : stop::requested)) {
+      return new PoolResult(texts.size(), embeddedNow, null);
+    }
+    return new PoolResult(texts.size(), embeddedNow, PoolScorer.score(pool, scorer(), out, info,
+        stop, -1));
   }
 
   /** The texts of a pool (queries and documents with their prefixes), each once. */

@@ -63,9 +63,11 @@ class EmbeddingStoreTest {
     Path stored = dir.resolve("store.tsv");
     try (EmbeddingStore st = EmbeddingStore.open(dir.resolve("emb"), new BiEncoder(
         BiEncoder.Spec.named(MODEL), 64, 2))) {
-      assertTrue(st.ensure(st.texts(pool), null, null));
+      EmbeddingStore.PoolResult r = st.scorePool(pool, stored, Map.of(), null, null);
       assertEquals(3 + 5, st.size(), "each distinct query and passage once");
-      PoolScorer.score(pool, st.scorer(), stored, Map.of(), null, -1);
+      assertEquals(8, r.distinctTexts());
+      assertEquals(8, r.embeddedNow());
+      assertFalse(r.interrupted());
     }
     assertEquals(Files.readString(perPair), Files.readString(stored));
     // and BiEncoder.score, pair by pair, each pair alone
